@@ -1,0 +1,1 @@
+"""The merchant's embedded admin and its JSON API."""

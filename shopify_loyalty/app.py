@@ -1,0 +1,62 @@
+"""The application factory: settings, services, blueprints, error handlers, worker."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from shopify_loyalty.errors import register_error_handlers
+from shopify_loyalty.services import EXTENSION_KEY, Services, close_request_session
+from shopify_loyalty.settings import Settings, load_settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    start_worker: bool | None = None,
+) -> Flask:
+    """Build the WSGI app. The in-process worker starts unless ``LOYALTY_WORKER=off``."""
+    settings = settings or load_settings(environ)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
+    app.config["SECRET_KEY"] = settings.api_secret
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    services = register_services(app, settings)
+    register_blueprints(app)
+    register_error_handlers(app)
+    app.teardown_appcontext(close_request_session)
+    if start_worker if start_worker is not None else settings.worker_mode == "thread":
+        start_inbox_worker(services)
+    return app
+
+
+def register_services(app: Flask, settings: Settings) -> Services:
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    services = Services.from_settings(settings)
+    app.extensions[EXTENSION_KEY] = services
+    return services
+
+
+def register_blueprints(app: Flask) -> None:
+    from shopify_loyalty.admin import privacy_api
+    from shopify_loyalty.health import blueprint as health
+    from shopify_loyalty.inbox.receiver import blueprint as webhooks
+    from shopify_loyalty.shops.oauth_views import blueprint as oauth
+
+    for blueprint in (webhooks, oauth, health, privacy_api.blueprint):
+        app.register_blueprint(blueprint)
+
+
+def start_inbox_worker(services: Services) -> None:
+    from shopify_loyalty.inbox.worker import InboxWorker
+
+    worker = InboxWorker(services)
+    services.worker = worker
+    worker.start()
+    atexit.register(worker.stop)
+    logging.getLogger(__name__).info("in-process inbox worker started")

@@ -1,0 +1,169 @@
+"""The ``shopify-loyalty`` command: serve, work, migrate, install, inspect events, demo."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+
+import click
+from sqlalchemy import select
+
+from shopify_loyalty.settings import SettingsError, load_settings
+
+
+def _settings(demo: bool = False):  # type: ignore[no-untyped-def]
+    try:
+        return load_settings(demo=demo)
+    except SettingsError as error:
+        raise click.ClickException(f"configuration: {error}") from error
+
+
+def _services():  # type: ignore[no-untyped-def]
+    from shopify_loyalty.services import Services
+
+    return Services.from_settings(_settings())
+
+
+@click.group()
+@click.option("--verbose", is_flag=True, help="Log at debug level.")
+def main(verbose: bool) -> None:
+    """Loyalty for Shopify shops."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database to the newest schema."""
+    from shopify_loyalty.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    click.echo("database is at the newest schema")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app (and, without a separate worker, the in-process inbox worker)."""
+    from werkzeug.serving import run_simple
+
+    from shopify_loyalty.app import create_app
+    from shopify_loyalty.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    run_simple(host, port, create_app(settings), threaded=True, use_reloader=False)
+
+
+@main.command()
+def worker() -> None:
+    """Apply inbox events in the foreground until interrupted."""
+    from shopify_loyalty.inbox.worker import InboxWorker
+
+    services = _services()
+    inbox_worker = InboxWorker(services)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    inbox_worker.start()
+    click.echo("inbox worker running; Ctrl-C stops it")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    inbox_worker.stop()
+
+
+@main.group()
+def shops() -> None:
+    """Installed shops."""
+
+
+@shops.command("add")
+@click.argument("domain")
+@click.option("--token", required=True, help="The custom app's Admin API access token.")
+def shops_add(domain: str, token: str) -> None:
+    """Install into a shop with a custom app's token (made in the shop's admin)."""
+    from shopify_loyalty.shopify.oauth_client import TokenGrant
+    from shopify_loyalty.shopify.signatures import is_valid_shop_domain
+    from shopify_loyalty.shops.install import install_shop
+
+    if not is_valid_shop_domain(domain):
+        raise click.BadParameter("must be a domain like example.myshopify.com", param_hint="DOMAIN")
+    services = _services()
+    grant = TokenGrant(
+        access_token=token.strip(),
+        scope=(),
+        expires_at=None,
+        refresh_token=None,
+        refresh_token_expires_at=None,
+    )
+    try:
+        shop = install_shop(services, domain.lower(), grant, method="custom_app")
+    except Exception as error:
+        raise click.ClickException(f"install failed: {error}") from error
+    click.echo(f"installed {shop.domain} ({shop.name or 'unnamed'}, {shop.currency})")
+
+
+@main.group()
+def events() -> None:
+    """The webhook inbox."""
+
+
+@events.command("list")
+@click.option("--status", type=click.Choice(["pending", "processing", "done", "failed", "ignored"]))
+@click.option("--shop", help="Only this shop's events.")
+@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def events_list(status: str | None, shop: str | None, limit: int, as_json: bool) -> None:
+    """Show the newest inbox events with their state and last error."""
+    from shopify_loyalty.inbox.models import WebhookEvent
+
+    services = _services()
+    query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+    if status:
+        query = query.where(WebhookEvent.status == status)
+    if shop:
+        query = query.where(WebhookEvent.shop_domain == shop)
+    with services.db.sessions() as session:
+        for event in session.scalars(query):
+            row = {
+                "id": event.id,
+                "shop": event.shop_domain,
+                "topic": event.topic,
+                "status": event.status,
+                "attempts": event.attempts,
+                "received_at": event.received_at.isoformat(),
+                "error": event.last_error,
+            }
+            if as_json:
+                click.echo(json.dumps(row))
+            else:
+                error = f"  {event.last_error}" if event.last_error else ""
+                click.echo(
+                    f"{event.id:>8}  {event.status:<10} {event.topic:<24} {event.shop_domain}  "
+                    f"attempts={event.attempts}{error}"
+                )
+
+
+@events.command("replay")
+@click.argument("event_id", type=int)
+def events_replay(event_id: int) -> None:
+    """Apply one event again now (safe: effects are keyed, so nothing doubles)."""
+    from shopify_loyalty.inbox.worker import InboxWorker
+
+    services = _services()
+    try:
+        result = InboxWorker(services).replay(event_id)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"event {event_id}: {result.value}")
+    if result.value in ("failed", "retry"):
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Customers of a shop, as the loyalty program knows them."""

@@ -1,0 +1,64 @@
+"""Keeping our copy of a shop's customers in step with Shopify."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.shops.models import Shop
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    shopify_customer_id: int
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    shopify_created_at: datetime | None = None
+
+
+def find_customer(session: Session, shop: Shop, shopify_customer_id: int) -> Customer | None:
+    return session.scalar(
+        select(Customer).where(
+            Customer.shop_id == shop.id, Customer.shopify_customer_id == shopify_customer_id
+        )
+    )
+
+
+def record_customer(session: Session, shop: Shop, details: CustomerDetails) -> Customer:
+    """Create the customer or refresh its details; a redacted customer stays redacted."""
+    customer = find_customer(session, shop, details.shopify_customer_id)
+    if customer is None:
+        customer = Customer(shop_id=shop.id, shopify_customer_id=details.shopify_customer_id)
+        try:
+            with session.begin_nested():
+                session.add(customer)
+        except IntegrityError:
+            # Another event created it first (customers/create racing orders/paid).
+            customer = find_customer(session, shop, details.shopify_customer_id)
+            assert customer is not None
+    if customer.redacted_at is not None:
+        return customer
+    for field in ("email", "first_name", "last_name", "phone", "locale", "shopify_created_at"):
+        value = getattr(details, field)
+        if value is not None:
+            setattr(customer, field, value)
+    customer.deleted_at = None
+    customer.updated_at = utcnow()
+    session.flush()
+    return customer
+
+
+def mark_customer_deleted(session: Session, shop: Shop, shopify_customer_id: int) -> None:
+    """Shopify deleted the customer: keep the ledger, stop treating them as a member."""
+    customer = find_customer(session, shop, shopify_customer_id)
+    if customer is not None and customer.deleted_at is None:
+        customer.deleted_at = utcnow()

@@ -1,0 +1,1 @@
+"""The webhook inbox: verified deliveries stored first, applied by the worker after."""

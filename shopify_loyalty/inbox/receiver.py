@@ -1,0 +1,76 @@
+"""``POST /webhooks``: verify, store, answer. Applying the event is the worker's job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, jsonify, request
+
+from shopify_loyalty.errors import error_body
+from shopify_loyalty.inbox.store import Delivery, parse_json_object, store_delivery
+from shopify_loyalty.services import current_services, request_session
+from shopify_loyalty.shopify.signatures import is_valid_shop_domain, verify_webhook
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+blueprint = Blueprint("webhooks", __name__)
+
+
+@blueprint.post("/webhooks")
+@blueprint.post("/webhooks/compliance")
+def receive() -> tuple[Response, int]:
+    services = current_services()
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return _error("payload_too_large", "Body is over 2 MiB.", 413)
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _error("payload_too_large", "Body is over 2 MiB.", 413)
+    if not verify_webhook(
+        body, request.headers.get("X-Shopify-Hmac-Sha256"), services.settings.api_secret
+    ):
+        return _error("invalid_hmac", "X-Shopify-Hmac-Sha256 is missing or wrong.", 401)
+    if parse_json_object(body) is None:
+        return _error("invalid_json", "Body is not a JSON object.", 400)
+    topic = request.headers.get("X-Shopify-Topic", "").strip()
+    shop = request.headers.get("X-Shopify-Shop-Domain", "").strip()
+    if not topic:
+        return _error("missing_topic", "X-Shopify-Topic is required.", 400, "X-Shopify-Topic")
+    if not is_valid_shop_domain(shop):
+        return _error(
+            "invalid_shop",
+            "X-Shopify-Shop-Domain is not a myshopify.com domain.",
+            400,
+            "X-Shopify-Shop-Domain",
+        )
+    delivery = Delivery(
+        shop_domain=shop.lower(),
+        topic=topic,
+        event_id=_header("X-Shopify-Event-Id"),
+        webhook_id=_header("X-Shopify-Webhook-Id"),
+        api_version=_header("X-Shopify-API-Version"),
+        triggered_at=_timestamp(request.headers.get("X-Shopify-Triggered-At")),
+        body=body,
+    )
+    outcome, event_id = store_delivery(request_session(), delivery)
+    if services.worker is not None:
+        services.worker.wake()
+    return jsonify({"status": outcome.value, "event": event_id}), 200
+
+
+def _header(name: str) -> str | None:
+    value = request.headers.get(name, "").strip()
+    return value[:128] or None
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def _error(code: str, message: str, status: int, field: str | None = None) -> tuple[Response, int]:
+    return jsonify(error_body(code, message, field)), status

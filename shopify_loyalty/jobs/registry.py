@@ -1,0 +1,18 @@
+"""The modules that define jobs; importing them registers their handlers."""
+
+from __future__ import annotations
+
+import importlib
+
+JOB_MODULES: tuple[str, ...] = ()
+
+_loaded = False
+
+
+def load_job_modules() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    _loaded = True

@@ -1,0 +1,95 @@
+"""Running due jobs: leased like inbox events, retried with backoff, failed when hopeless."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.jobs.models import Job
+from shopify_loyalty.jobs.queue import PermanentJobError, handler_for
+from shopify_loyalty.services import Services
+from shopify_loyalty.shops.models import Shop
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=300)
+MAX_ATTEMPTS = 10
+
+
+def _due(now):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(Job.status == "pending", Job.next_attempt_at <= now),
+        and_(Job.status == "running", Job.lease_until < now),
+    )
+
+
+def claim_next_job(services: Services, owner: str) -> int | None:
+    now = utcnow()
+    with services.db.sessions() as session:
+        candidates = session.scalars(
+            select(Job.id).where(_due(now)).order_by(Job.id).limit(20)
+        ).all()
+        session.rollback()
+        for job_id in candidates:
+            with session.begin():
+                claimed = session.execute(
+                    update(Job)
+                    .where(Job.id == job_id, _due(utcnow()))
+                    .values(
+                        status="running",
+                        lease_owner=owner,
+                        lease_until=utcnow() + LEASE,
+                        attempts=Job.attempts + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            if claimed.rowcount:  # type: ignore[attr-defined]
+                return job_id
+    return None
+
+
+def run_job(services: Services, job_id: int, owner: str, backoff: object) -> str:
+    """Run one claimed job outside any transaction, then record how it went."""
+    with services.db.sessions() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.lease_owner != owner:
+            return "lost"
+        shop = session.get(Shop, job.shop_id)
+        kind, payload, attempts = job.kind, json.loads(job.payload), job.attempts
+        shop_domain = shop.domain if shop is not None else None
+        installed = shop is not None and shop.is_installed
+        session.rollback()
+    handler = handler_for(kind)
+    error: str | None = None
+    retry = True
+    if handler is None:
+        error, retry = f"no handler for job kind {kind}", False
+    elif not installed or shop_domain is None:
+        error, retry = "shop is not installed", False
+    else:
+        try:
+            handler(services, shop_domain, payload)
+        except PermanentJobError as failure:
+            error, retry = f"{failure}", False
+        except Exception as failure:
+            retryable = getattr(failure, "retryable", True)
+            error, retry = f"{type(failure).__name__}: {failure}", bool(retryable)
+            log.warning("job %s (%s) failed: %s", job_id, kind, error)
+    with services.db.transaction() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.lease_owner != owner:
+            return "lost"
+        job.lease_owner = None
+        job.lease_until = None
+        if error is None:
+            job.status, job.last_error, job.finished_at = "done", None, utcnow()
+        elif retry and attempts < MAX_ATTEMPTS:
+            job.status, job.last_error = "pending", error[:4000]
+            job.next_attempt_at = utcnow() + timedelta(seconds=backoff(attempts))  # type: ignore[operator]
+        else:
+            job.status, job.last_error, job.finished_at = "failed", error[:4000], utcnow()
+        return job.status

@@ -1,0 +1,1 @@
+"""Orders as the loyalty program sees them: paid, refunded, cancelled."""

@@ -1,0 +1,106 @@
+"""Recording what Shopify tells us about an order: paid, refunded, cancelled."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.orders.models import Order, Refund
+from shopify_loyalty.shops.models import Shop
+
+
+@dataclass(frozen=True)
+class PaidOrder:
+    shopify_order_id: int
+    customer: Customer | None
+    name: str | None
+    currency: str
+    subtotal: Decimal
+    total_price: Decimal
+    discount_codes: tuple[str, ...] = field(default=())
+    test: bool = False
+    source_name: str | None = None
+    placed_at: datetime | None = None
+    paid_at: datetime | None = None
+
+
+def find_order(session: Session, shop: Shop, shopify_order_id: int) -> Order | None:
+    return session.scalar(
+        select(Order).where(Order.shop_id == shop.id, Order.shopify_order_id == shopify_order_id)
+    )
+
+
+def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:
+    """The order row, created on its first paid delivery; later copies change nothing."""
+    order = find_order(session, shop, paid.shopify_order_id)
+    if order is None:
+        order = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
+        try:
+            with session.begin_nested():
+                session.add(order)
+                _fill(order, paid)
+        except IntegrityError:
+            order = find_order(session, shop, paid.shopify_order_id)
+            assert order is not None
+    elif order.paid_at is None:
+        _fill(order, paid)
+    return order
+
+
+def _fill(order: Order, paid: PaidOrder) -> None:
+    order.customer_id = paid.customer.id if paid.customer else None
+    order.name = paid.name
+    order.currency = paid.currency
+    order.subtotal = paid.subtotal
+    order.total_price = paid.total_price
+    order.discount_codes = json.dumps(list(paid.discount_codes))
+    order.test = paid.test
+    order.source_name = paid.source_name
+    order.placed_at = paid.placed_at
+    order.paid_at = paid.paid_at or paid.placed_at
+
+
+def record_refund(
+    session: Session,
+    shop: Shop,
+    shopify_refund_id: int,
+    shopify_order_id: int,
+    subtotal: Decimal,
+    refunded_at: datetime | None,
+) -> Refund | None:
+    """Store the refund once; returns None when this refund was already recorded."""
+    existing = session.scalar(
+        select(Refund).where(
+            Refund.shop_id == shop.id, Refund.shopify_refund_id == shopify_refund_id
+        )
+    )
+    if existing is not None:
+        return None
+    refund = Refund(
+        shop_id=shop.id,
+        shopify_refund_id=shopify_refund_id,
+        shopify_order_id=shopify_order_id,
+        subtotal=subtotal,
+        refunded_at=refunded_at,
+    )
+    session.add(refund)
+    session.flush()
+    return refund
+
+
+def refunded_subtotal(session: Session, shop: Shop, shopify_order_id: int) -> Decimal:
+    total = Decimal("0.00")
+    for amount in session.scalars(
+        select(Refund.subtotal).where(
+            Refund.shop_id == shop.id, Refund.shopify_order_id == shopify_order_id
+        )
+    ):
+        total += amount
+    return total

@@ -1,0 +1,1 @@
+"""The points ledger: append-only, balances derived."""

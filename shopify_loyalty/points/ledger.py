@@ -1,0 +1,82 @@
+"""Writing to and reading from the points ledger.
+
+Rows are only ever appended. Each carries an idempotency key that is unique per shop, so
+writing the same fact twice (a replayed webhook, a retried job) leaves one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.points.models import LedgerEntry
+
+
+@dataclass(frozen=True)
+class Balance:
+    available: int
+    pending: int
+
+    @property
+    def total(self) -> int:
+        return self.available + self.pending
+
+
+def append_entry(
+    session: Session,
+    customer: Customer,
+    *,
+    points: int,
+    reason: str,
+    source: str,
+    key: str,
+    order_id: int | None = None,
+    available_at: datetime | None = None,
+    note: str | None = None,
+) -> LedgerEntry | None:
+    """Append one row; returns None (and writes nothing) when the key was used before."""
+    existing = session.scalar(
+        select(LedgerEntry).where(
+            LedgerEntry.shop_id == customer.shop_id, LedgerEntry.idempotency_key == key
+        )
+    )
+    if existing is not None:
+        return None
+    now = utcnow()
+    entry = LedgerEntry(
+        shop_id=customer.shop_id,
+        customer_id=customer.id,
+        points=points,
+        reason=reason,
+        source=source,
+        idempotency_key=key,
+        shopify_order_id=order_id,
+        available_at=available_at or now,
+        note=note,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:
+        return None
+    return entry
+
+
+def balance_of(session: Session, customer: Customer, *, at: datetime | None = None) -> Balance:
+    """Available points are rows already available (debits always are); pending the rest."""
+    moment = at or utcnow()
+    is_pending = LedgerEntry.available_at > moment
+    available, pending = session.execute(
+        select(
+            func.coalesce(func.sum(case((is_pending, 0), else_=LedgerEntry.points)), 0),
+            func.coalesce(func.sum(case((is_pending, LedgerEntry.points), else_=0)), 0),
+        ).where(LedgerEntry.shop_id == customer.shop_id, LedgerEntry.customer_id == customer.id)
+    ).one()
+    return Balance(available=int(available), pending=int(pending))

@@ -1,0 +1,1 @@
+"""Privacy requests: customer data exports, customer and shop redaction."""

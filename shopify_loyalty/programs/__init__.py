@@ -1,0 +1,1 @@
+"""Per-shop program settings: validated, versioned sections with sensible defaults."""

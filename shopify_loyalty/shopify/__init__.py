@@ -1,0 +1,1 @@
+"""Everything that speaks Shopify's protocols: signatures, OAuth, the Admin API client."""

@@ -1,0 +1,1 @@
+"""Shops: installation, encrypted access tokens, uninstall."""

@@ -1,0 +1,44 @@
+"""Customer topics: keep our copy of the shop's customers current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shopify_loyalty.customers.records import (
+    CustomerDetails,
+    mark_customer_deleted,
+    record_customer,
+)
+from shopify_loyalty.inbox.context import Handler, WebhookContext
+from webhooks import payloads
+
+
+def customer_details(payload: dict[str, Any]) -> CustomerDetails:
+    return CustomerDetails(
+        shopify_customer_id=payloads.shopify_id(payload, "id"),
+        email=payloads.text(payload, "email", 320),
+        first_name=payloads.text(payload, "first_name"),
+        last_name=payloads.text(payload, "last_name"),
+        phone=payloads.text(payload, "phone", 64),
+        locale=payloads.text(payload, "locale", 16),
+        shopify_created_at=payloads.timestamp(payload, "created_at"),
+    )
+
+
+def customer_created(ctx: WebhookContext) -> None:
+    record_customer(ctx.session, ctx.shop, customer_details(ctx.payload))
+
+
+def customer_updated(ctx: WebhookContext) -> None:
+    record_customer(ctx.session, ctx.shop, customer_details(ctx.payload))
+
+
+def customer_deleted(ctx: WebhookContext) -> None:
+    mark_customer_deleted(ctx.session, ctx.shop, payloads.shopify_id(ctx.payload, "id"))
+
+
+HANDLERS: dict[str, Handler] = {
+    "customers/create": customer_created,
+    "customers/update": customer_updated,
+    "customers/delete": customer_deleted,
+}
