@@ -12,6 +12,7 @@ import click
 from sqlalchemy import select
 
 from shopify_loyalty.settings import SettingsError, load_settings
+from shopify_loyalty.standin.cli import standin_command
 
 
 def _settings(demo: bool = False):  # type: ignore[no-untyped-def]
@@ -35,6 +36,9 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        for noisy in ("alembic", "werkzeug"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @main.command()
@@ -79,6 +83,17 @@ def worker() -> None:
     except KeyboardInterrupt:
         pass
     inbox_worker.stop()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--standin-port", default=8081, show_default=True, type=int)
+def demo(host: str, port: int, standin_port: int) -> None:
+    """Everything on this machine: the app on SQLite, the stand-in shop, a webhook stream."""
+    from shopify_loyalty.demo.run import run_demo
+
+    run_demo(_settings(demo=True), host, port, standin_port)
 
 
 @main.group()
@@ -167,3 +182,6 @@ def events_replay(event_id: int) -> None:
     click.echo(f"event {event_id}: {result.value}")
     if result.value in ("failed", "retry"):
         sys.exit(1)
+
+
+main.add_command(standin_command)

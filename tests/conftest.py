@@ -18,9 +18,6 @@ from typing import Any
 import pytest
 import requests
 from cryptography.fernet import Fernet
-from shopify_loyalty.standin.app import StandinServer
-from shopify_loyalty.standin.session_tokens import mint_session_token
-from shopify_loyalty.standin.webhook_sender import WebhookSender
 from sqlalchemy import create_engine, delete, or_, pool, select, text
 
 from shopify_loyalty.app import create_app
@@ -31,6 +28,9 @@ from shopify_loyalty.migrate import upgrade
 from shopify_loyalty.models import Base
 from shopify_loyalty.services import EXTENSION_KEY, Services
 from shopify_loyalty.settings import Settings, load_settings
+from shopify_loyalty.standin.app import StandinServer
+from shopify_loyalty.standin.session_tokens import mint_session_token
+from shopify_loyalty.standin.webhook_sender import WebhookSender
 from tests.live_server import LiveServer
 
 API_KEY = "test-api-key"

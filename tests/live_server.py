@@ -19,7 +19,8 @@ class _BaseUrlSession(requests.Session):
         if isinstance(url, str) and url.startswith("/"):
             url = self.base_url + url
         kwargs.setdefault("timeout", 30)
-        kwargs.setdefault("allow_redirects", False)
+        # Tests look at each redirect themselves (requests.get would follow them).
+        kwargs["allow_redirects"] = False
         return super().request(method, url, *args, **kwargs)
 
 

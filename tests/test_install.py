@@ -146,7 +146,7 @@ def test_an_expired_session_token_is_401_and_installs_nothing(
 def test_a_session_token_signed_with_another_secret_is_401(http, services) -> None:
     from shopify_loyalty.standin.session_tokens import mint_session_token
 
-    token = mint_session_token(SHOP, API_KEY, "not-the-secret")
+    token = mint_session_token(SHOP, API_KEY, "not-the-secret-but-long-enough-for-hs256")
     response = http.get("/admin/api/privacy/exports", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert stored_shop(services) is None

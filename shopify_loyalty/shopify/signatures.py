@@ -20,7 +20,8 @@ PROXY_SINGLE_VALUED = ("hmac", "shop", "signature", "timestamp")
 
 def is_valid_shop_domain(shop: str | None) -> bool:
     """Shopify's anchored shop-domain rule; checked before any shopify.Session is built."""
-    return bool(shop) and SHOP_DOMAIN.match(shop or "") is not None
+    # fullmatch: Python's "$" also matches before a trailing newline.
+    return bool(shop) and SHOP_DOMAIN.fullmatch(shop or "") is not None
 
 
 def webhook_signature(body: bytes, secret: str) -> str:

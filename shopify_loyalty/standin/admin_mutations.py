@@ -158,7 +158,9 @@ def webhook_subscription_update(ctx: ResolveContext, args: dict[str, Any]) -> di
     if address is not None and not _valid_address(address):
         return {
             "webhookSubscription": None,
-            "userErrors": [user_error(["webhookSubscription", "callbackUrl"], "Address is invalid")],
+            "userErrors": [
+                user_error(["webhookSubscription", "callbackUrl"], "Address is invalid")
+            ],
         }
     if address is not None:
         found.uri = address
@@ -219,7 +221,8 @@ def _value_from_input(
         if not 0.0 < percentage <= 1.0:
             errors.append(
                 _discount_error(
-                    [*path, "percentage"], "Value must be between 0.0 and 1.0",
+                    [*path, "percentage"],
+                    "Value must be between 0.0 and 1.0",
                     "VALUE_OUTSIDE_RANGE",
                 )
             )
@@ -234,7 +237,8 @@ def _value_from_input(
         if parsed <= 0:
             errors.append(
                 _discount_error(
-                    [*path, "discountAmount", "amount"], "Value must be greater than 0",
+                    [*path, "discountAmount", "amount"],
+                    "Value must be greater than 0",
                     "GREATER_THAN",
                 )
             )
@@ -280,8 +284,9 @@ def _discount_changes(
             )
         elif "\n" in code or "\r" in code:
             errors.append(
-                _discount_error([name, "code"], "Code cannot contain newline characters.",
-                                "INVALID")
+                _discount_error(
+                    [name, "code"], "Code cannot contain newline characters.", "INVALID"
+                )
             )
         elif taken is not None and (existing is None or taken.id != existing.id):
             errors.append(
@@ -415,9 +420,7 @@ def discount_code_basic_update(ctx: ResolveContext, args: dict[str, Any]) -> dic
 
 
 @mutation_field("discountCodeFreeShippingCreate")
-def discount_code_free_shipping_create(
-    ctx: ResolveContext, args: dict[str, Any]
-) -> dict[str, Any]:
+def discount_code_free_shipping_create(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
     return _create_discount(
         ctx,
         args,
@@ -428,9 +431,7 @@ def discount_code_free_shipping_create(
 
 
 @mutation_field("discountCodeFreeShippingUpdate")
-def discount_code_free_shipping_update(
-    ctx: ResolveContext, args: dict[str, Any]
-) -> dict[str, Any]:
+def discount_code_free_shipping_update(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
     return _update_discount(
         ctx,
         args,
@@ -587,7 +588,10 @@ def segment_delete(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
     ref = require(args, "id", "segmentDelete")
     number = parse_gid(ref, "Segment")
     if number is None or number not in ctx.shop.segments:
-        return {"deletedSegmentId": None, "userErrors": [user_error(["id"], "Segment does not exist")]}
+        return {
+            "deletedSegmentId": None,
+            "userErrors": [user_error(["id"], "Segment does not exist")],
+        }
     del ctx.shop.segments[number]
     return {"deletedSegmentId": ref, "userErrors": []}
 
@@ -653,8 +657,13 @@ def metafields_set(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
         metafield = fields.get(slot)
         if metafield is None:
             metafield = Metafield(
-                ctx.shop.next_id(), owner, *slot, str(entry["type"]), str(entry["value"]),
-                ctx.now, ctx.now,
+                ctx.shop.next_id(),
+                owner,
+                *slot,
+                str(entry["type"]),
+                str(entry["value"]),
+                ctx.now,
+                ctx.now,
             )
             fields[slot] = metafield
         else:

@@ -11,8 +11,8 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from shopify_loyalty.standin.graphql_exec import FieldError
@@ -72,8 +72,10 @@ def parse_gid(value: Any, kind: str) -> int | None:
 def user_error(
     field: Sequence[str | int] | None, message: str, code: str | None = None
 ) -> dict[str, Any]:
-    entry: dict[str, Any] = {"field": list(field) if field is not None else None,
-                             "message": message}
+    entry: dict[str, Any] = {
+        "field": list(field) if field is not None else None,
+        "message": message,
+    }
     if code is not None:
         entry["code"] = code
     return entry

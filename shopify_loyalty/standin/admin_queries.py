@@ -83,9 +83,7 @@ def _customer_matches(customer: Customer, query: str | None) -> bool:
             "updated_at": lambda: customer.updated_at,
             "orders_count": lambda: customer.number_of_orders,
         },
-        lambda: " ".join(
-            p for p in (customer.email, customer.first_name, customer.last_name) if p
-        ),
+        lambda: " ".join(p for p in (customer.email, customer.first_name, customer.last_name) if p),
     )
 
 
@@ -193,9 +191,7 @@ def code_discount_node(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, A
 
 
 @query_field("codeDiscountNodeByCode")
-def code_discount_node_by_code(
-    ctx: ResolveContext, args: dict[str, Any]
-) -> dict[str, Any] | None:
+def code_discount_node_by_code(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any] | None:
     found = ctx.shop.discount_by_code(str(require(args, "code", "codeDiscountNodeByCode")))
     return discount_node_view(ctx.shop, found, ctx.now) if found else None
 

@@ -33,7 +33,7 @@ from shopify_loyalty.standin.graphql_exec import arguments as field_arguments
 from shopify_loyalty.standin.state import ShopState, current_shop, current_state
 
 THROTTLE_DOCS = "https://shopify.dev/api/usage/rate-limits"
-INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"  # noqa: S105
 
 bp = Blueprint("standin_graphql", __name__)
 
@@ -85,8 +85,9 @@ def graphql_endpoint(shop: str, version: str) -> Any:
             return _graphql_error_fault(fault.graphql_error, shop_state)
         ctx = ResolveContext(standin, shop_state, token, now, version)
         body = _execute(operation, ctx)
-        detail = ",".join(f.name.value for f in collect_fields(operation.node.selection_set,
-                                                               operation))
+        detail = ",".join(
+            f.name.value for f in collect_fields(operation.node.selection_set, operation)
+        )
         shop_state.log("graphql", detail, 200, now)
     return jsonify(body)
 
@@ -194,4 +195,3 @@ def _execute(operation: Operation, ctx: ResolveContext) -> dict[str, Any]:
         body["errors"] = errors
     body["extensions"] = _cost(cost, cost, shop_state)
     return body
-

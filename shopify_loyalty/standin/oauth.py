@@ -40,10 +40,10 @@ from shopify_loyalty.standin.state import (
     current_state,
 )
 
-TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
-ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
-OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
-ONLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:online-access-token"
+TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105
+ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105
+OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"  # noqa: S105
+ONLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:online-access-token"  # noqa: S105
 SESSION_TOKEN_LEEWAY_SECONDS = 10
 
 bp = Blueprint("standin_oauth", __name__)
@@ -207,9 +207,7 @@ def _grant_token_exchange(
     dest_host = urlsplit(str(claims.get("dest", ""))).hostname
     iss_host = urlsplit(str(claims.get("iss", ""))).hostname
     if dest_host != shop_state.domain or iss_host != shop_state.domain:
-        return _error_body(
-            "invalid_subject_token", "Session token is for another shop"
-        ), 400
+        return _error_body("invalid_subject_token", "Session token is for another shop"), 400
     scope = _granted_scope(shop_state)
     online = requested == ONLINE_TOKEN_TYPE
     return issue_tokens(

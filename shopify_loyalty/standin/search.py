@@ -50,11 +50,13 @@ def _as_datetime(text: str) -> datetime | None:
 def _compare(actual: Any, op: str, wanted: str) -> bool:
     if actual is None:
         return False
+    left: Any
+    right: Any
     if isinstance(actual, datetime):
         moment = _as_datetime(wanted)
         if moment is None:
             return False
-        left: Any, right: Any = actual, moment
+        left, right = actual, moment
     elif isinstance(actual, int | float) and not isinstance(actual, bool):
         try:
             left, right = actual, float(wanted)

@@ -1,0 +1,113 @@
+"""``shopify-loyalty demo``: the app on SQLite, the stand-in shop, a stream of webhooks."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+import click
+import requests
+from werkzeug.serving import make_server
+
+from shopify_loyalty.app import create_app
+from shopify_loyalty.demo.stream import shop_activity
+from shopify_loyalty.migrate import upgrade
+from shopify_loyalty.services import EXTENSION_KEY, Services
+from shopify_loyalty.settings import Settings
+from shopify_loyalty.standin.app import StandinServer
+from shopify_loyalty.standin.webhook_sender import WebhookSender
+
+DEMO_SHOP = "demo-loyalty.myshopify.com"
+
+
+def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> None:
+    """Start everything, install the app into the demo shop, play its activity, then wait."""
+    standin = StandinServer(settings.api_key, settings.api_secret, host=host, port=standin_port)
+    standin.start()
+    app_url = f"http://{host}:{port}"
+    settings = replace(settings, app_url=app_url, admin_url_template=standin.admin_url_template)
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="demo-app", daemon=True)
+    thread.start()
+    services: Services = app.extensions[EXTENSION_KEY]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        click.echo(f"app on {app_url}, Shopify stand-in on {standin.url}")
+        install_by_oauth(app_url, DEMO_SHOP)
+        click.echo(f"installed into {DEMO_SHOP} (authorization code, expiring offline token)")
+        sender = WebhookSender(app_url, settings.api_secret, settings.api_version)
+        deliveries = shop_activity()
+        answers: dict[str, int] = {}
+        for delivery in deliveries:
+            response = sender.deliver(
+                DEMO_SHOP,
+                delivery.topic,
+                delivery.payload,
+                event_id=delivery.event_id,
+                webhook_id=delivery.webhook_id,
+            )
+            status = response.json().get("status", str(response.status_code))
+            answers[status] = answers.get(status, 0) + 1
+        summary = ", ".join(f"{count} {status}" for status, count in sorted(answers.items()))
+        click.echo(f"delivered {len(deliveries)} signed webhooks: {summary}")
+        wait_for_worker(services)
+        print_urls(app_url, standin.url)
+        click.echo("Ctrl-C stops the demo.")
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("stopping")
+        if services.worker is not None:
+            services.worker.stop()
+        server.shutdown()
+        standin.stop()
+        services.db.dispose()
+
+
+def install_by_oauth(app_url: str, shop: str) -> None:
+    """Click through the install as a merchant's browser would."""
+    browser = requests.Session()
+    start = browser.get(
+        f"{app_url}/auth/install", params={"shop": shop}, allow_redirects=False, timeout=30
+    )
+    start.raise_for_status()
+    authorize = browser.get(start.headers["Location"], allow_redirects=False, timeout=30)
+    callback = urlsplit(authorize.headers["Location"])
+    done = browser.get(
+        f"{app_url}{callback.path}?{callback.query}", allow_redirects=False, timeout=60
+    )
+    if done.status_code != 302:
+        raise click.ClickException(f"install failed: {done.status_code} {done.text}")
+
+
+def wait_for_worker(services: Services, timeout: float = 30.0) -> None:
+    from sqlalchemy import func, select
+
+    from shopify_loyalty.inbox.models import PENDING, PROCESSING, WebhookEvent
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with services.db.sessions() as session:
+            waiting = session.scalar(
+                select(func.count()).where(WebhookEvent.status.in_((PENDING, PROCESSING)))
+            )
+        if not waiting:
+            return
+        time.sleep(0.2)
+
+
+def print_urls(app_url: str, standin_url: str) -> None:
+    click.echo("")
+    click.echo("Open:")
+    click.echo(f"  {app_url}/healthz                          app health, inbox and worker")
+    click.echo(f"  {standin_url}/_standin/shops/{DEMO_SHOP}   the shop: webhooks, discounts, tags")
+    click.echo("Inspect the inbox:  shopify-loyalty events list")
+    click.echo("")
