@@ -10,8 +10,9 @@ Rules (shopify_platform.md sections 3c and 6):
   expected cost; a ``THROTTLED`` answer waits the same way and retries.
 - HTTP 429 waits ``Retry-After`` seconds; 5xx, timeouts, connection errors and Shopify's
   ``INTERNAL_SERVER_ERROR`` retry with exponential backoff and jitter (0.5 s base, 8 s cap).
-  Every send counts toward ``max_attempts``.
-- HTTP 401 asks ``on_unauthorized`` once for a fresh token (refresh) and retries with it.
+  Every send counts toward ``max_attempts`` except the one retried after a refresh.
+- HTTP 401 asks ``on_unauthorized`` once for a fresh token (refresh) and retries with it;
+  whatever that callback raises (a dead refresh token) reaches the caller unchanged.
 - Any other GraphQL error raises :class:`AdminApiError`; userErrors are the caller's to check
   with :func:`raise_for_user_errors`.
 
@@ -104,9 +105,7 @@ def raise_for_user_errors(payload_root: Mapping[str, Any], mutation_name: str) -
     """
     payload = payload_root.get(mutation_name) if mutation_name in payload_root else payload_root
     if not isinstance(payload, Mapping):
-        raise AdminApiError(
-            f"{mutation_name} returned no payload", kind="graphql", retryable=False
-        )
+        raise AdminApiError(f"{mutation_name} returned no payload", kind="graphql", retryable=False)
     errors = payload.get("userErrors") or []
     if errors:
         raise AdminUserError(errors, mutation_name)
@@ -145,6 +144,8 @@ class ThrottleState:
                 return 0.0
             restored = self.currently_available + (now - self.observed_at) * self.restore_rate
             available = min(self.maximum_available or restored, restored)
+            # A cost above the bucket size is refused outright (MAX_COST_EXCEEDED): no waiting.
+            cost = min(cost, self.maximum_available or cost)
             if available >= cost:
                 return 0.0
             return (cost - available) / self.restore_rate
@@ -202,7 +203,9 @@ class AdminClient:
         self.timeout = timeout
         self._rng = rng or random.Random()
         self._clock = clock
-        self._site = settings.admin_base_url(self.shop_domain) + f"/admin/api/{settings.api_version}"
+        self._site = (
+            settings.admin_base_url(self.shop_domain) + f"/admin/api/{settings.api_version}"
+        )
         self._expected_costs: dict[str, float] = {}
         self.last_cost: dict[str, Any] | None = None
 
@@ -217,11 +220,11 @@ class AdminClient:
         operation_name: str | None = None,
     ) -> dict[str, Any]:
         """Run a query or mutation and return its ``data``; waits and retries as documented."""
-        expected = self._expected_costs.get(query) or _estimate_cost(query, variables)
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
+            expected = self._expected_costs.get(query) or _estimate_cost(query, variables)
             wait = self.throttle.wait_before(expected, now=self._clock())
             if wait > 0:
                 self._sleep(wait)
@@ -247,13 +250,17 @@ class AdminClient:
                     ) from None
                 if status == 429:
                     failure = AdminApiError(
-                        "Shopify rate limit (HTTP 429)", kind="throttled", retryable=True,
+                        "Shopify rate limit (HTTP 429)",
+                        kind="throttled",
+                        retryable=True,
                         status=429,
                     )
                     delay = _retry_after(retry_after)
                 elif status >= 500:
                     failure = AdminApiError(
-                        f"Shopify server error (HTTP {status})", kind="server", retryable=True,
+                        f"Shopify server error (HTTP {status})",
+                        kind="server",
+                        retryable=True,
                         status=status,
                     )
                     delay = self._backoff(attempt)
@@ -278,16 +285,19 @@ class AdminClient:
                 outcome = self._read_answer(raw, query)
                 if isinstance(outcome, dict):
                     return outcome
-                failure, delay = outcome
-                if delay is None:
-                    delay = self._backoff(attempt)
+                failure, answer_delay = outcome
+                delay = self._backoff(attempt) if answer_delay is None else answer_delay
             if attempt >= self.max_attempts:
                 raise failure
             log.info(
-                "Admin API call for %s failed (%s); retry %d of %d in %.2fs",
-                self.shop_domain, failure.kind, attempt, self.max_attempts - 1, delay,
+                "Admin API call for %s failed (%s); retry %d of %d",
+                self.shop_domain,
+                failure.kind,
+                attempt,
+                self.max_attempts - 1,
             )
-            self._sleep(delay)
+            if delay > 0:
+                self._sleep(delay)
 
     def _read_answer(
         self, raw: str, query: str
@@ -296,33 +306,35 @@ class AdminClient:
         try:
             body = json.loads(raw)
         except ValueError:
-            return AdminApiError("Shopify answered with invalid JSON", kind="server",
-                                 retryable=True), None
+            return AdminApiError(
+                "Shopify answered with invalid JSON", kind="server", retryable=True
+            ), None
         if not isinstance(body, dict):
-            return AdminApiError("Shopify answered with an unexpected body", kind="server",
-                                 retryable=True), None
+            return AdminApiError(
+                "Shopify answered with an unexpected body", kind="server", retryable=True
+            ), None
         cost = (body.get("extensions") or {}).get("cost")
-        requested: float | None = None
         if isinstance(cost, dict):
             self.last_cost = cost
             if isinstance(cost.get("throttleStatus"), dict):
                 self.throttle.record(cost["throttleStatus"], now=self._clock())
             if isinstance(cost.get("requestedQueryCost"), int | float):
-                requested = float(cost["requestedQueryCost"])
-                self._expected_costs[query] = requested
+                self._expected_costs[query] = float(cost["requestedQueryCost"])
         errors = body.get("errors")
         if not errors:
             data = body.get("data")
             return dict(data) if isinstance(data, dict) else {}
-        entries = errors if isinstance(errors, list) else [{"message": str(errors)}]
+        entries: list[Any] = errors if isinstance(errors, list) else [{"message": str(errors)}]
         codes = {((e.get("extensions") or {}).get("code")) for e in entries if isinstance(e, dict)}
         if "THROTTLED" in codes:
-            wait = self.throttle.wait_before(requested or MUTATION_COST, now=self._clock())
-            return AdminApiError("Throttled by Shopify", kind="throttled", retryable=True,
-                                 errors=entries), max(wait, 0.0)
+            # No extra delay: the wait before the next send pays (cost - available) / rate.
+            return AdminApiError(
+                "Throttled by Shopify", kind="throttled", retryable=True, errors=entries
+            ), 0.0
         if "INTERNAL_SERVER_ERROR" in codes:
-            return AdminApiError("Shopify internal error", kind="server", retryable=True,
-                                 errors=entries), None
+            return AdminApiError(
+                "Shopify internal error", kind="server", retryable=True, errors=entries
+            ), None
         messages = "; ".join(str(e.get("message")) for e in entries if isinstance(e, dict))
         raise AdminApiError(
             f"GraphQL errors: {messages}", kind="graphql", retryable=False, errors=entries
@@ -362,7 +374,8 @@ def _estimate_cost(query: str, variables: Mapping[str, Any] | None) -> float:
         return MUTATION_COST
     sizes = [int(n) for n in _PAGE_SIZE.findall(query)]
     sizes += [
-        int(v) for k, v in (variables or {}).items()
+        int(v)
+        for k, v in (variables or {}).items()
         if k in ("first", "last") and isinstance(v, int)
     ]
     return float(1 + sum(2 + n for n in sizes))

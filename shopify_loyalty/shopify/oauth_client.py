@@ -199,7 +199,11 @@ def _request_token(
                 return _grant_from(response)
         log.warning(
             "Token request (%s) for %s failed: %s; try %d of %d",
-            grant, shop, failure.reason, attempt, MAX_TRIES,
+            grant,
+            shop,
+            failure.reason,
+            attempt,
+            MAX_TRIES,
         )
         if attempt < MAX_TRIES:
             sleep(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))

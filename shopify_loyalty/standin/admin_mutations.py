@@ -195,7 +195,7 @@ def _context_from_input(
     data: Mapping[str, Any], current: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """Normalise ``context`` or the older ``customerSelection`` to the stored shape."""
-    raw = data.get("context") if data.get("context") is not None else data["customerSelection"]
+    raw: Mapping[str, Any] = data.get("context") or data.get("customerSelection") or {}
     if raw.get("all") in ("ALL", True):
         return {"all": True}
     for key, kind in (("customers", "Customer"), ("customerSegments", "Segment")):
@@ -493,7 +493,9 @@ def _taggable(ctx: ResolveContext, ref: str) -> Customer | Order | None:
     return None
 
 
-def _change_tags(ctx: ResolveContext, args: dict[str, Any], field: str, add: bool) -> Any:
+def _change_tags(
+    ctx: ResolveContext, args: dict[str, Any], field: str, add: bool
+) -> dict[str, Any]:
     ref = str(require(args, "id", field))
     tags = _tag_list(require(args, "tags", field))
     target = _taggable(ctx, ref)
@@ -520,14 +522,12 @@ def _change_tags(ctx: ResolveContext, args: dict[str, Any], field: str, add: boo
 
 @mutation_field("tagsAdd")
 def tags_add(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = _change_tags(ctx, args, "tagsAdd", add=True)
-    return result
+    return _change_tags(ctx, args, "tagsAdd", add=True)
 
 
 @mutation_field("tagsRemove")
 def tags_remove(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = _change_tags(ctx, args, "tagsRemove", add=False)
-    return result
+    return _change_tags(ctx, args, "tagsRemove", add=False)
 
 
 # ---- segments -----------------------------------------------------------------------------

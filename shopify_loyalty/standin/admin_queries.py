@@ -26,7 +26,7 @@ from shopify_loyalty.standin.admin_objects import (
     subscription_view,
 )
 from shopify_loyalty.standin.search import matches
-from shopify_loyalty.standin.state import Customer, DiscountNode, Order
+from shopify_loyalty.standin.state import Customer, DiscountNode, Order, Segment
 
 Resolver = Callable[[ResolveContext, dict[str, Any]], Any]
 QUERY_FIELDS: dict[str, Resolver] = {}
@@ -213,13 +213,13 @@ def segment(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any] | None:
     return segment_view(found) if found else None
 
 
+def _segment_matches(found: Segment, query: str | None) -> bool:
+    return matches(query, {"name": lambda: found.name}, lambda: found.name)
+
+
 @query_field("segments")
 def segments(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
-    chosen = [
-        s
-        for s in ctx.shop.segments.values()
-        if matches(args.get("query"), {"name": lambda s=s: s.name}, lambda s=s: s.name)
-    ]
+    chosen = [s for s in ctx.shop.segments.values() if _segment_matches(s, args.get("query"))]
     return connection(chosen, args, segment_view, _sort_key(args))
 
 

@@ -340,12 +340,11 @@ class ShopState:
         kind, _, number = owner_gid.removeprefix("gid://shopify/").partition("/")
         if not number.isdigit():
             return False
-        table: dict[str, Any] = {
-            "Customer": self.customers,
-            "Order": self.orders,
-            "Shop": {self.shop_id: True},
-        }.get(kind, {})
-        return int(number) in table
+        if kind == "Shop":
+            return int(number) == self.shop_id
+        if kind == "Customer":
+            return int(number) in self.customers
+        return kind == "Order" and int(number) in self.orders
 
     def snapshot(self, now: datetime) -> dict[str, Any]:
         """Everything a test or a curious developer wants to see, as JSON-ready data."""

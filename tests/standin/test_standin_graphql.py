@@ -28,7 +28,7 @@ def reward_input(code: str = "LOY-ABC123", customer: str = "gid://shopify/Custom
     return {
         "title": "Loyalty 10%",
         "code": code,
-        "startsAt": "2026-01-01T00:00:00Z",
+        "startsAt": "2020-01-01T00:00:00Z",
         "context": {"customers": {"add": [customer]}},
         "customerGets": {"value": {"percentage": 0.1}, "items": {"all": True}},
         "appliesOncePerCustomer": True,
@@ -169,12 +169,25 @@ def test_deactivating_expires_a_code_and_activating_revives_it(
     node_id = created["discountCodeBasicCreate"]["codeDiscountNode"]["id"]
     status = "codeDiscountNode { codeDiscount { ... on DiscountCodeBasic { status } } }"
 
-    off = data(graphql(f"mutation($id: ID!) {{ discountCodeDeactivate(id: $id) {{ {status} }} }}",
-                       {"id": node_id}))
-    on = data(graphql(f"mutation($id: ID!) {{ discountCodeActivate(id: $id) {{ {status} }} }}",
-                      {"id": node_id}))
-    gone = data(graphql("mutation($id: ID!) { discountCodeDelete(id: $id) "
-                        "{ deletedCodeDiscountId userErrors { message } } }", {"id": node_id}))
+    off = data(
+        graphql(
+            f"mutation($id: ID!) {{ discountCodeDeactivate(id: $id) {{ {status} }} }}",
+            {"id": node_id},
+        )
+    )
+    on = data(
+        graphql(
+            f"mutation($id: ID!) {{ discountCodeActivate(id: $id) {{ {status} }} }}",
+            {"id": node_id},
+        )
+    )
+    gone = data(
+        graphql(
+            "mutation($id: ID!) { discountCodeDelete(id: $id) "
+            "{ deletedCodeDiscountId userErrors { message } } }",
+            {"id": node_id},
+        )
+    )
 
     assert off["discountCodeDeactivate"]["codeDiscountNode"]["codeDiscount"]["status"] == "EXPIRED"
     assert on["discountCodeActivate"]["codeDiscountNode"]["codeDiscount"]["status"] == "ACTIVE"
@@ -182,7 +195,9 @@ def test_deactivating_expires_a_code_and_activating_revives_it(
     assert standin.control.shop(shop_domain)["discounts"] == []
 
 
-def test_free_shipping_codes_and_basic_updates(standin: StandinServer, graphql, shop_domain) -> None:
+def test_free_shipping_codes_and_basic_updates(
+    standin: StandinServer, graphql, shop_domain
+) -> None:
     shipping = data(
         graphql(
             """mutation($d: DiscountCodeFreeShippingInput!) {
@@ -222,7 +237,9 @@ def test_a_second_subscription_for_the_same_topic_and_address_is_taken(
     listed = data(graphql("{ webhookSubscriptions(first: 10) { edges { node { id topic } } } }"))
 
     assert first["webhookSubscription"]["topic"] == "ORDERS_PAID"
-    assert first["webhookSubscription"]["endpoint"] == {"callbackUrl": "https://app.example/webhooks"}
+    assert first["webhookSubscription"]["endpoint"] == {
+        "callbackUrl": "https://app.example/webhooks"
+    }
     assert second == {
         "webhookSubscription": None,
         "userErrors": [
@@ -237,7 +254,8 @@ def test_a_second_subscription_for_the_same_topic_and_address_is_taken(
     ]
     deleted = data(
         graphql(
-            "mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId } }",
+            "mutation($id: ID!) { webhookSubscriptionDelete(id: $id) "
+            "{ deletedWebhookSubscriptionId } }",
             {"id": first["webhookSubscription"]["id"]},
         )
     )
@@ -247,7 +265,7 @@ def test_a_second_subscription_for_the_same_topic_and_address_is_taken(
 
 def test_an_unknown_topic_is_a_graphql_error(graphql) -> None:
     response = graphql(
-        'mutation { webhookSubscriptionCreate(topic: LOYALTY_EARNED, webhookSubscription: '
+        "mutation { webhookSubscriptionCreate(topic: LOYALTY_EARNED, webhookSubscription: "
         '{uri: "https://app.example/webhooks"}) { userErrors { message } } }'
     )
 
@@ -256,7 +274,9 @@ def test_an_unknown_topic_is_a_graphql_error(graphql) -> None:
     assert "LOYALTY_EARNED" in body["errors"][0]["message"]
 
 
-def test_customers_page_with_cursors_and_search(standin: StandinServer, graphql, shop_domain) -> None:
+def test_customers_page_with_cursors_and_search(
+    standin: StandinServer, graphql, shop_domain
+) -> None:
     standin.control.add_customers(
         shop_domain,
         [
@@ -282,9 +302,19 @@ def test_orders_are_filtered_by_creation_time(standin: StandinServer, graphql, s
     standin.control.add_orders(
         shop_domain,
         [
-            {"id": 1, "name": "#1001", "created_at": "2026-01-05T10:00:00Z", "total_price": "10.00"},
-            {"id": 2, "name": "#1002", "created_at": "2026-02-05T10:00:00Z", "total_price": "20.00",
-             "customer": {"id": 7, "email": "buyer@example.com"}},
+            {
+                "id": 1,
+                "name": "#1001",
+                "created_at": "2026-01-05T10:00:00Z",
+                "total_price": "10.00",
+            },
+            {
+                "id": 2,
+                "name": "#1002",
+                "created_at": "2026-02-05T10:00:00Z",
+                "total_price": "20.00",
+                "customer": {"id": 7, "email": "buyer@example.com"},
+            },
         ],
     )
 
@@ -308,7 +338,10 @@ def test_tags_are_added_and_removed_on_customers(
     standin: StandinServer, graphql, shop_domain
 ) -> None:
     [customer] = standin.control.add_customers(shop_domain, [{"id": 55, "tags": "old"}])
-    add = "mutation($id: ID!, $t: [String!]!) { tagsAdd(id: $id, tags: $t) { node { id } userErrors { message } } }"
+    add = (
+        "mutation($id: ID!, $t: [String!]!) "
+        "{ tagsAdd(id: $id, tags: $t) { node { id } userErrors { message } } }"
+    )
     remove = add.replace("tagsAdd", "tagsRemove")
 
     added = data(graphql(add, {"id": customer, "t": ["gold", "vip"]}))
@@ -331,13 +364,14 @@ def test_segments_are_created_updated_and_deleted(graphql) -> None:
     segment_id = made["segmentCreate"]["segment"]["id"]
     updated = data(
         graphql(
-            "mutation($id: ID!) { segmentUpdate(id: $id, name: \"VIP\") { segment { name } } }",
+            'mutation($id: ID!) { segmentUpdate(id: $id, name: "VIP") { segment { name } } }',
             {"id": segment_id},
         )
     )
     deleted = data(
-        graphql("mutation($id: ID!) { segmentDelete(id: $id) { deletedSegmentId } }",
-                {"id": segment_id})
+        graphql(
+            "mutation($id: ID!) { segmentDelete(id: $id) { deletedSegmentId } }", {"id": segment_id}
+        )
     )
 
     assert made["segmentCreate"]["userErrors"] == []
@@ -354,7 +388,12 @@ def test_metafields_set_stores_atomically_and_caps_at_25(
     [customer] = standin.control.add_customers(shop_domain, [{"id": 77}])
     mutation = """mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) {
       metafields { key value } userErrors { field code elementIndex } } }"""
-    points = {"ownerId": customer, "namespace": "loyalty", "key": "points", "type": "number_integer"}
+    points = {
+        "ownerId": customer,
+        "namespace": "loyalty",
+        "key": "points",
+        "type": "number_integer",
+    }
 
     stored = data(graphql(mutation, {"m": [{**points, "value": "120"}]}))
     refused = data(graphql(mutation, {"m": [{**points, "value": "130"}, {**points, "value": "x"}]}))

@@ -77,9 +77,7 @@ def test_authorize_redirects_to_the_callback_with_an_hmac_shopify_api_accepts(
     assert not shopify.Session.validate_params(params)
 
 
-def test_authorize_refuses_an_unknown_client_id(
-    standin: StandinServer, shop_domain: str
-) -> None:
+def test_authorize_refuses_an_unknown_client_id(standin: StandinServer, shop_domain: str) -> None:
     response = authorize(standin, shop_domain, client_id="someone-else")
 
     assert response.status_code == 400
@@ -87,7 +85,9 @@ def test_authorize_refuses_an_unknown_client_id(
 
 
 def test_authorize_only_redirects_to_the_apps_own_origin(shop_domain: str) -> None:
-    with StandinServer("key", "a-secret-long-enough-for-hs256-signing", app_url="https://loyalty.example") as standin:
+    with StandinServer(
+        "key", "a-secret-long-enough-for-hs256-signing", app_url="https://loyalty.example"
+    ) as standin:
         allowed = authorize(standin, shop_domain)
         refused = authorize(standin, shop_domain, redirect_uri="https://evil.example/cb")
 
@@ -128,7 +128,9 @@ def test_a_wrong_client_secret_is_refused(standin: StandinServer, shop_domain: s
 def test_token_exchange_refuses_a_session_token_signed_with_another_secret(
     standin: StandinServer, shop_domain: str
 ) -> None:
-    forged = mint_session_token(shop_domain, standin.state.api_key, "not-the-secret-but-just-as-long-as-one")
+    forged = mint_session_token(
+        shop_domain, standin.state.api_key, "not-the-secret-but-just-as-long-as-one"
+    )
 
     response = token_request(
         standin,
