@@ -128,6 +128,23 @@ def shops_add(domain: str, token: str) -> None:
 
 
 @main.group()
+def keys() -> None:
+    """Encryption keys of the stored tokens."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored token under the newest LOYALTY_ENCRYPTION_KEY.
+
+    Put the new key first and keep the old ones after it, run this, then drop the old keys.
+    """
+    from shopify_loyalty.shops.tokens import rotate_token_encryption
+
+    changed = rotate_token_encryption(_services())
+    click.echo(f"re-encrypted the tokens of {changed} shops under the newest key")
+
+
+@main.group()
 def events() -> None:
     """The webhook inbox."""
 

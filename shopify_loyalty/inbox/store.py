@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,7 +76,7 @@ def store_delivery(session: Session, delivery: Delivery) -> tuple[Outcome, int |
 
 
 def _find_duplicate(session: Session, delivery: Delivery) -> int | None:
-    keys = []
+    keys: list[ColumnElement[bool]] = []
     if delivery.event_id:
         keys.append(
             (WebhookEvent.topic == delivery.topic) & (WebhookEvent.event_id == delivery.event_id)

@@ -12,8 +12,9 @@ import secrets
 from urllib.parse import urlsplit
 
 import shopify
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, redirect, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 from shopify_loyalty.errors import Forbidden, InvalidInput, UpstreamError
 from shopify_loyalty.services import current_services
