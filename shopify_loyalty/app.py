@@ -43,12 +43,21 @@ def register_services(app: Flask, settings: Settings) -> Services:
 
 
 def register_blueprints(app: Flask) -> None:
-    from shopify_loyalty.admin import privacy_api
+    from shopify_loyalty.admin import customers_api, privacy_api, settings_api
+    from shopify_loyalty.admin.rewards_api import blueprint as rewards_api
     from shopify_loyalty.health import blueprint as health
     from shopify_loyalty.inbox.receiver import blueprint as webhooks
     from shopify_loyalty.shops.oauth_views import blueprint as oauth
 
-    for blueprint in (webhooks, oauth, health, privacy_api.blueprint):
+    for blueprint in (
+        webhooks,
+        oauth,
+        health,
+        privacy_api.blueprint,
+        customers_api.blueprint,
+        settings_api.blueprint,
+        rewards_api,
+    ):
         app.register_blueprint(blueprint)
 
 

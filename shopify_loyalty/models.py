@@ -5,20 +5,38 @@ from shopify_loyalty.db import Base
 from shopify_loyalty.inbox.models import WebhookEvent
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.orders.models import Order, Refund
-from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.points.models import CustomerBirthday, ExpiryReminder, LedgerEntry
 from shopify_loyalty.privacy.models import DataRequestExport
 from shopify_loyalty.programs.models import ProgramConfig
+from shopify_loyalty.referrals.models import Referral, ReferralCode
+from shopify_loyalty.rewards.models import IssuedCode, Reward
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.stamps.models import StampCard, StampEntry, StampOrder
+from shopify_loyalty.surveys.models import SurveyResponse
+from shopify_loyalty.tiers.models import TierDiscount, TierMembership, TierMove
 
 __all__ = [
     "Base",
     "Customer",
+    "CustomerBirthday",
     "DataRequestExport",
+    "ExpiryReminder",
+    "IssuedCode",
     "Job",
     "LedgerEntry",
     "Order",
     "ProgramConfig",
+    "Referral",
+    "ReferralCode",
     "Refund",
+    "Reward",
     "Shop",
+    "StampCard",
+    "StampEntry",
+    "StampOrder",
+    "SurveyResponse",
+    "TierDiscount",
+    "TierMembership",
+    "TierMove",
     "WebhookEvent",
 ]

@@ -137,6 +137,9 @@ def settle(services: Services) -> Callable[..., None]:
             if services.worker is not None:
                 services.worker.wake()
             with services.db.sessions() as session:
+                # Read the clock once the transaction has begun: on SQLite the BEGIN waits for
+                # the worker's commit, and jobs queued by it must count as due.
+                session.connection()
                 now = utcnow()
                 busy = session.scalar(
                     select(WebhookEvent.id)

@@ -10,6 +10,8 @@ from shopify_loyalty.customers.records import (
     record_customer,
 )
 from shopify_loyalty.inbox.context import Handler, WebhookContext
+from shopify_loyalty.points.bonuses import award_signup_bonus
+from shopify_loyalty.stamps.cards import join_stamp_card
 from webhooks import payloads
 
 
@@ -26,7 +28,10 @@ def customer_details(payload: dict[str, Any]) -> CustomerDetails:
 
 
 def customer_created(ctx: WebhookContext) -> None:
-    record_customer(ctx.session, ctx.shop, customer_details(ctx.payload))
+    customer = record_customer(ctx.session, ctx.shop, customer_details(ctx.payload))
+    award_signup_bonus(ctx.session, ctx.shop, customer)
+    # A new member's stamp card starts with its head start.
+    join_stamp_card(ctx.session, ctx.shop, customer)
 
 
 def customer_updated(ctx: WebhookContext) -> None:

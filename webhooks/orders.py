@@ -1,69 +1,203 @@
-"""Order topics: paid orders earn, refunds and cancellations take back."""
+"""Order topics: paid orders earn, refunds and cancellations take back.
+
+Each handler first serializes the events of its order (points.locks), so a refund or a
+cancellation applied while the order's paid event is still in flight is never missed.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from typing import Any
 
+from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import CustomerDetails, record_customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.context import Handler, WebhookContext
-from shopify_loyalty.orders.records import PaidOrder, record_paid_order
-from shopify_loyalty.points.ledger import append_entry
+from shopify_loyalty.orders.records import PaidOrder, find_order, record_paid_order, record_refund
+from shopify_loyalty.points.earning import credit_order, take_back_cancellation, take_back_refund
+from shopify_loyalty.points.locks import serialize_order_events
+from shopify_loyalty.points.order_facts import (
+    CancelledOrder,
+    record_cancellation,
+    recorded_refund,
+    sync_refunded_subtotal,
+)
+from shopify_loyalty.referrals import convert_referral, void_referral
+from shopify_loyalty.referrals.models import ORDER_CANCELLED, ORDER_REFUNDED
+from shopify_loyalty.rewards.usage import record_code_usage
+from shopify_loyalty.stamps.cards import stamp_order, take_back_stamp
+from shopify_loyalty.stamps.lines import order_lines, refunded_items
+from shopify_loyalty.tiers.membership import evaluate_tier_after_order, points_multiplier
 from webhooks import payloads
 
-PENDING_DAYS = 14
+ZERO = Decimal("0.00")
 
 
 def order_paid(ctx: WebhookContext) -> None:
     payload = ctx.payload
     order_id = payloads.shopify_id(payload, "id")
-    customer_data = payloads.obj(payload, "customer")
-    customer = None
-    if customer_data is not None:
-        customer = record_customer(
-            ctx.session,
-            ctx.shop,
-            CustomerDetails(
-                shopify_customer_id=payloads.shopify_id(customer_data, "id"),
-                email=payloads.text(customer_data, "email", 320),
-                first_name=payloads.text(customer_data, "first_name"),
-                last_name=payloads.text(customer_data, "last_name"),
-            ),
-        )
-    codes = tuple(
-        str(code.get("code", ""))[:255] for code in payloads.items(payload, "discount_codes")
-    )
+    serialize_order_events(ctx.session, ctx.shop, order_id)
+    customer = order_customer(ctx)
     paid = PaidOrder(
         shopify_order_id=order_id,
         customer=customer,
         name=payloads.text(payload, "name", 64),
-        currency=payloads.text(payload, "currency", 3) or ctx.shop.currency,
-        subtotal=payloads.money(payload, "subtotal_price"),
-        total_price=payloads.money(payload, "total_price"),
-        discount_codes=codes,
+        currency=order_currency(ctx),
+        subtotal=order_subtotal(payload),
+        total_price=shop_money(payload, "total_price_set", "total_price"),
+        discount_codes=tuple(
+            str(code.get("code", ""))[:255] for code in payloads.items(payload, "discount_codes")
+        ),
         test=bool(payload.get("test", False)),
         source_name=payloads.text(payload, "source_name", 64),
         placed_at=payloads.timestamp(payload, "created_at"),
         paid_at=payloads.timestamp(payload, "processed_at"),
     )
     order = record_paid_order(ctx.session, ctx.shop, paid)
+    sync_refunded_subtotal(ctx.session, ctx.shop, order)
+    # Reward codes used on the order are recorded for every order, guests' included.
+    record_code_usage(ctx.session, ctx.shop, order)
     if customer is None or order.test:
         return
-    points = int(max(order.subtotal, Decimal(0)).to_integral_value(rounding=ROUND_FLOOR))
-    if points > 0:
-        append_entry(
-            ctx.session,
-            customer,
-            points=points,
-            reason="order",
-            source="order",
-            key=f"order:{order_id}:earn",
-            order_id=order_id,
-            available_at=utcnow() + timedelta(days=PENDING_DAYS),
-        )
+    credit_order(
+        ctx.session,
+        ctx.shop,
+        customer,
+        order,
+        multiplier=points_multiplier(ctx.session, ctx.shop, customer),
+    )
+    # Then the order's stamp, the customer's tier and the referral that brought them.
+    stamp_order(
+        ctx.session, ctx.shop, customer, order, order_lines(payloads.items(payload, "line_items"))
+    )
+    evaluate_tier_after_order(ctx.session, ctx.shop, customer)
+    convert_referral(ctx.session, ctx.shop, customer, order, payload)
+    if order.subtotal > ZERO and order.refunded_subtotal >= order.subtotal:
+        # Refunded in full before this paid event was applied.
+        void_referral(ctx.session, ctx.shop, order, ORDER_REFUNDED)
+
+
+def refund_created(ctx: WebhookContext) -> None:
+    payload = ctx.payload
+    refund_id = payloads.shopify_id(payload, "id")
+    order_id = payloads.shopify_id(payload, "order_id")
+    serialize_order_events(ctx.session, ctx.shop, order_id)
+    record_refund(
+        ctx.session,
+        ctx.shop,
+        refund_id,
+        order_id,
+        refunded_goods(payload),
+        payloads.timestamp(payload, "processed_at") or payloads.timestamp(payload, "created_at"),
+    )
+    refund = recorded_refund(ctx.session, ctx.shop, refund_id)
+    order = find_order(ctx.session, ctx.shop, order_id)
+    # The order's stamp is taken back with its points (kept for a paid event still to come).
+    take_back_stamp(ctx.session, ctx.shop, order_id, refund=refunded_items(payload))
+    if order is None or refund is None:
+        # Not paid yet as far as we know: the paid event takes back what the refund calls for.
+        return
+    take_back_refund(ctx.session, ctx.shop, order, refund)
+    if order.subtotal > ZERO and order.refunded_subtotal >= order.subtotal:
+        void_referral(ctx.session, ctx.shop, order, ORDER_REFUNDED)
+
+
+def order_cancelled(ctx: WebhookContext) -> None:
+    payload = ctx.payload
+    order_id = payloads.shopify_id(payload, "id")
+    serialize_order_events(ctx.session, ctx.shop, order_id)
+    cancelled = CancelledOrder(
+        shopify_order_id=order_id,
+        cancelled_at=payloads.timestamp(payload, "cancelled_at") or utcnow(),
+        customer=order_customer(ctx),
+        name=payloads.text(payload, "name", 64),
+        currency=order_currency(ctx),
+        subtotal=order_subtotal(payload),
+        total_price=shop_money(payload, "total_price_set", "total_price"),
+        test=bool(payload.get("test", False)),
+        placed_at=payloads.timestamp(payload, "created_at"),
+    )
+    order = record_cancellation(ctx.session, ctx.shop, cancelled)
+    take_back_cancellation(ctx.session, ctx.shop, order)
+    void_referral(ctx.session, ctx.shop, order, ORDER_CANCELLED)
+    # The order's stamp goes with its points.
+    take_back_stamp(ctx.session, ctx.shop, order_id, cancelled_at=cancelled.cancelled_at)
+
+
+def order_customer(ctx: WebhookContext) -> Customer | None:
+    """The order's customer, recorded or refreshed; None for a guest checkout."""
+    data = payloads.obj(ctx.payload, "customer")
+    if data is None:
+        return None
+    return record_customer(
+        ctx.session,
+        ctx.shop,
+        CustomerDetails(
+            shopify_customer_id=payloads.shopify_id(data, "id"),
+            email=payloads.text(data, "email", 320),
+            first_name=payloads.text(data, "first_name"),
+            last_name=payloads.text(data, "last_name"),
+            shopify_created_at=payloads.timestamp(data, "created_at"),
+        ),
+    )
+
+
+def shop_money(payload: dict[str, Any], set_field: str, plain_field: str) -> Decimal:
+    """An amount in the shop's currency: the ``shop_money`` of ``set_field`` when Shopify
+    sends it (never the presentment money), else ``plain_field``, which REST payloads give
+    in the shop's currency too."""
+    money_set = payloads.obj(payload, set_field)
+    shop_amount = payloads.obj(money_set, "shop_money") if money_set is not None else None
+    if shop_amount is not None:
+        return payloads.money(shop_amount, "amount")
+    return payloads.money(payload, plain_field)
+
+
+def order_subtotal(payload: dict[str, Any]) -> Decimal:
+    """The subtotal points are earned on: after discounts, before shipping and taxes, in the
+    shop's currency; the current one (after order edits) when Shopify sends it.
+
+    ``subtotal_price`` is required and checked even when a money set is used: a payload
+    whose plain amount is malformed cannot be trusted for the rest either.
+    """
+    plain = payloads.money(payload, "subtotal_price")
+    for set_field in ("current_subtotal_price_set", "subtotal_price_set"):
+        money_set = payloads.obj(payload, set_field)
+        shop_amount = payloads.obj(money_set, "shop_money") if money_set is not None else None
+        if shop_amount is not None:
+            return payloads.money(shop_amount, "amount")
+    return plain
+
+
+def order_currency(ctx: WebhookContext) -> str:
+    subtotal_set = payloads.obj(ctx.payload, "subtotal_price_set") or {}
+    shop_amount = subtotal_set.get("shop_money")
+    code = shop_amount.get("currency_code") if isinstance(shop_amount, dict) else None
+    if isinstance(code, str) and len(code) == 3:
+        return code
+    return payloads.text(ctx.payload, "currency", 3) or ctx.shop.currency
+
+
+def refunded_goods(payload: dict[str, Any]) -> Decimal:
+    """What a refund gives back for goods, in the shop's currency, for taking back points.
+
+    The refunded line items' subtotals (after their discounts, without tax), adjusted by any
+    refund discrepancy: Shopify records money refunded beyond the items as a negative
+    adjustment and money held back as a positive one. Shipping refunds are left out because
+    shipping never earned points. Never below zero.
+    """
+    total = ZERO
+    for line in payloads.items(payload, "refund_line_items"):
+        total += shop_money(line, "subtotal_set", "subtotal")
+    for adjustment in payloads.items(payload, "order_adjustments"):
+        if adjustment.get("kind") == "shipping_refund":
+            continue
+        total -= shop_money(adjustment, "amount_set", "amount")
+    return max(total, ZERO)
 
 
 HANDLERS: dict[str, Handler] = {
     "orders/paid": order_paid,
+    "refunds/create": refund_created,
+    "orders/cancelled": order_cancelled,
 }

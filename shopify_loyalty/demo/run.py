@@ -41,7 +41,11 @@ def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> Non
         click.echo(f"app on {app_url}, Shopify stand-in on {standin.url}")
         install_by_oauth(app_url, DEMO_SHOP)
         click.echo(f"installed into {DEMO_SHOP} (authorization code, expiring offline token)")
-        sender = WebhookSender(app_url, settings.api_secret, settings.api_version)
+        # The sender also records each customer and order in the stand-in shop, as they would
+        # exist in a real one, so tier tags and discounts have someone to apply to.
+        sender = WebhookSender(
+            app_url, settings.api_secret, settings.api_version, standin_url=standin.url
+        )
         deliveries = shop_activity()
         answers: dict[str, int] = {}
         for delivery in deliveries:
@@ -57,6 +61,7 @@ def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> Non
         summary = ", ".join(f"{count} {status}" for status, count in sorted(answers.items()))
         click.echo(f"delivered {len(deliveries)} signed webhooks: {summary}")
         wait_for_worker(services)
+        print_members(services)
         print_urls(app_url, standin.url)
         click.echo("Ctrl-C stops the demo.")
         while not stop.wait(0.5):
@@ -102,6 +107,35 @@ def wait_for_worker(services: Services, timeout: float = 30.0) -> None:
         if not waiting:
             return
         time.sleep(0.2)
+
+
+def print_members(services: Services) -> None:
+    """The demo shop's members as the merchant would see them."""
+    from sqlalchemy import select
+
+    from shopify_loyalty.customers.models import Customer
+    from shopify_loyalty.lifecycle.stages import lifecycle_stage
+    from shopify_loyalty.points.ledger import balance_of
+    from shopify_loyalty.shops.models import Shop
+    from shopify_loyalty.stamps.cards import card_summary
+    from shopify_loyalty.tiers.membership import tier_name
+
+    click.echo("")
+    click.echo(f"{'member':<28}{'points':>8}{'pending':>9}  {'stamps':<8}{'tier':<9}stage")
+    with services.db.sessions() as session:
+        shop = session.scalars(select(Shop).where(Shop.domain == DEMO_SHOP)).one()
+        customers = session.scalars(
+            select(Customer).where(Customer.shop_id == shop.id).order_by(Customer.id)
+        ).all()
+        for customer in customers:
+            balance = balance_of(session, customer)
+            stamps = card_summary(session, shop, customer)
+            click.echo(
+                f"{customer.display_name[:27]:<28}{balance.available:>8}{balance.pending:>9}  "
+                f"{f'{stamps.collected}/{stamps.required}':<8}"
+                f"{tier_name(session, shop, customer) or '-':<9}"
+                f"{lifecycle_stage(session, shop, customer)}"
+            )
 
 
 def print_urls(app_url: str, standin_url: str) -> None:

@@ -12,6 +12,7 @@ import json
 import logging
 import random
 import threading
+import time
 import uuid
 from datetime import timedelta
 from enum import StrEnum
@@ -34,6 +35,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0
 POLL_SECONDS = 1.0
+PERIODIC_CHECK_SECONDS = 300.0
 
 
 class Result(StrEnum):
@@ -59,6 +61,7 @@ class InboxWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        self._periodic_checked = 0.0
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -85,6 +88,7 @@ class InboxWorker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self.queue_periodic_work()
                 self.run_until_idle()
                 self.last_error = None
             except Exception as error:  # the database may be away for a while
@@ -92,6 +96,16 @@ class InboxWorker:
                 log.warning("inbox worker pass failed: %s", self.last_error)
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()
+
+    def queue_periodic_work(self) -> None:
+        """Every few minutes, make sure this hour's periodic jobs are queued (keyed, so
+        several workers doing it at once queue each job once)."""
+        if time.monotonic() - self._periodic_checked < PERIODIC_CHECK_SECONDS:
+            return
+        from shopify_loyalty.jobs.periodic import queue_periodic_work
+
+        queue_periodic_work(self.services)
+        self._periodic_checked = time.monotonic()
 
     def run_until_idle(self, limit: int | None = None) -> int:
         """Apply due events until none is left (or ``limit`` were handled); returns the count."""

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import importlib
 
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = (
+    "shopify_loyalty.rewards.jobs",
+    "shopify_loyalty.tiers.jobs",
+    "shopify_loyalty.referrals.jobs",
+    "shopify_loyalty.jobs.periodic",
+)
 
 _loaded = False
 

@@ -39,6 +39,7 @@ def append_entry(
     order_id: int | None = None,
     available_at: datetime | None = None,
     note: str | None = None,
+    actor: str | None = None,
 ) -> LedgerEntry | None:
     """Append one row; returns None (and writes nothing) when the key was used before."""
     existing = session.scalar(
@@ -59,6 +60,7 @@ def append_entry(
         shopify_order_id=order_id,
         available_at=available_at or now,
         note=note,
+        actor=actor,
         created_at=now,
     )
     try:
@@ -67,6 +69,27 @@ def append_entry(
     except IntegrityError:
         return None
     return entry
+
+
+def find_entry(session: Session, shop_id: int, key: str) -> LedgerEntry | None:
+    """The row written under ``key`` in the shop, if any."""
+    return session.scalar(
+        select(LedgerEntry).where(
+            LedgerEntry.shop_id == shop_id, LedgerEntry.idempotency_key == key
+        )
+    )
+
+
+def recent_entries(session: Session, customer: Customer, *, limit: int = 100) -> list[LedgerEntry]:
+    """The customer's newest ``limit`` rows, newest first."""
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.shop_id == customer.shop_id, LedgerEntry.customer_id == customer.id)
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def balance_of(session: Session, customer: Customer, *, at: datetime | None = None) -> Balance:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -53,6 +54,7 @@ def export_customer_data(
                 .order_by(LedgerEntry.id)
             )
         ]
+        _load_customer_data_modules()
         for extra in _EXTRA_EXPORTERS:
             document.update(extra(session, shop, customer))
     export = DataRequestExport(
@@ -76,6 +78,7 @@ def redact_customer(
     for field in PERSONAL_FIELDS:
         setattr(customer, field, None)
     customer.redacted_at = customer.redacted_at or utcnow()
+    _load_customer_data_modules()
     for redactor in _EXTRA_REDACTORS:
         redactor(session, shop, customer)
     return True
@@ -114,9 +117,21 @@ def _row(model: object, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     return {c.key: getattr(model, c.key) for c in columns if c.key not in exclude}
 
 
-# Other areas (surveys, referrals, affiliates) register what they keep about a customer.
+# Other areas register what they keep about a customer; importing these modules does it.
+CUSTOMER_DATA_MODULES = (
+    "shopify_loyalty.points.customer_data",
+    "shopify_loyalty.surveys.customer_data",
+    "shopify_loyalty.stamps.cards",
+    "shopify_loyalty.rewards.issuing",
+    "shopify_loyalty.referrals.customer_data",
+)
 _EXTRA_EXPORTERS: list[Any] = []
 _EXTRA_REDACTORS: list[Any] = []
+
+
+def _load_customer_data_modules() -> None:
+    for module in CUSTOMER_DATA_MODULES:
+        importlib.import_module(module)
 
 
 def register_customer_data(exporter: Any = None, redactor: Any = None) -> None:

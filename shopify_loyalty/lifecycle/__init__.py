@@ -1,0 +1,1 @@
+"""Where a customer stands in their life with the shop: prospect to fan."""

@@ -1,0 +1,142 @@
+"""Each member's referral code and link: made on first use, then never changed.
+
+A code is up to six letters of the member's first name and four random characters from an
+alphabet without look-alikes (``MARIA7K2Q``), or eight random characters when there is no
+usable name; it is unique per shop. The friend's discount code is ``FRIEND-<code>``.
+Making a code also queues the job that creates the friend's discount at Shopify.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.jobs.queue import enqueue
+from shopify_loyalty.programs.config import load
+from shopify_loyalty.programs.models import ProgramConfig
+from shopify_loyalty.referrals.models import ReferralCode
+from shopify_loyalty.referrals.rules import ReferralConfig
+from shopify_loyalty.shops.models import Shop
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NAME_LETTERS = 6
+RANDOM_SUFFIX = 4
+RANDOM_ONLY = 8
+FRIEND_PREFIX = "FRIEND-"
+PROXY_PATH = "/apps/loyalty/r/"
+ATTEMPTS = 20
+
+
+def normalise_code(code: str) -> str:
+    """Codes are matched case-insensitively, as Shopify matches discount codes."""
+    return code.strip().upper()
+
+
+def friend_code_for(code: str) -> str:
+    return f"{FRIEND_PREFIX}{code}"
+
+
+def referral_link(session: Session, shop: Shop, customer: Customer) -> str:
+    """The member's link, served by the storefront through the app proxy."""
+    return f"https://{shop.domain}{PROXY_PATH}{referral_code_for(session, shop, customer).code}"
+
+
+def find_referral_code(session: Session, shop: Shop, code: str) -> ReferralCode | None:
+    return session.scalar(
+        select(ReferralCode).where(
+            ReferralCode.shop_id == shop.id, ReferralCode.code == normalise_code(code)
+        )
+    )
+
+
+def find_by_friend_code(session: Session, shop: Shop, friend_code: str) -> ReferralCode | None:
+    return session.scalar(
+        select(ReferralCode).where(
+            ReferralCode.shop_id == shop.id,
+            ReferralCode.friend_code == normalise_code(friend_code),
+        )
+    )
+
+
+def referral_code_for(session: Session, shop: Shop, customer: Customer) -> ReferralCode:
+    """The member's code, made (with its friend discount queued) on the first call."""
+    existing = _code_of(session, shop, customer)
+    if existing is not None:
+        return existing
+    for _ in range(ATTEMPTS):
+        candidate = new_code(customer)
+        if find_referral_code(session, shop, candidate) is not None:
+            continue
+        row = ReferralCode(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            code=candidate,
+            friend_code=friend_code_for(candidate),
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            # Either a concurrent request made this member's code first, or (rarely) the
+            # candidate was taken in between; the former is the answer, the latter retries.
+            raced = _code_of(session, shop, customer)
+            if raced is not None:
+                return raced
+            continue
+        queue_friend_discount_sync(session, shop, row, load(session, shop, ReferralConfig))
+        return row
+    raise RuntimeError("could not find a free referral code")
+
+
+def queue_friend_discount_sync(
+    session: Session, shop: Shop, row: ReferralCode, config: ReferralConfig
+) -> None:
+    """Queue the job that makes the friend's discount at Shopify match ``config``."""
+    if row.discount_terms == config.discount_terms:
+        return
+    if row.discount_gid is None and not config.enabled:
+        return
+    # Keyed on the settings version, so changing the terms back and forth queues each time.
+    enqueue(
+        session,
+        shop,
+        "referrals.sync_friend_discount",
+        {"referral_code_id": row.id},
+        key=f"referrals.sync_friend_discount:{row.id}:v{settings_version(session, shop)}",
+    )
+
+
+def settings_version(session: Session, shop: Shop) -> int:
+    """How many times the merchant has saved the referral settings (0: never)."""
+    version = session.scalar(
+        select(ProgramConfig.version).where(
+            ProgramConfig.shop_id == shop.id, ProgramConfig.section == ReferralConfig.section
+        )
+    )
+    return int(version or 0)
+
+
+def _code_of(session: Session, shop: Shop, customer: Customer) -> ReferralCode | None:
+    return session.scalar(
+        select(ReferralCode).where(
+            ReferralCode.shop_id == shop.id, ReferralCode.customer_id == customer.id
+        )
+    )
+
+
+def new_code(customer: Customer) -> str:
+    """A fresh candidate code: up to five letters of the first name, then random ones."""
+    letters = _name_letters(customer.first_name if customer.redacted_at is None else None)
+    length = RANDOM_SUFFIX if letters else RANDOM_ONLY
+    return letters + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def _name_letters(name: str | None) -> str:
+    folded = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode("ascii")
+    letters = "".join(ch for ch in folded.upper() if "A" <= ch <= "Z")
+    return letters[:NAME_LETTERS] if len(letters) >= 2 else ""

@@ -1,0 +1,125 @@
+"""Keeping, per order, what the stamp rule needs: paid, refunded lines, cancelled.
+
+Every writer locks the order's row first, so a refund and a cancellation of the same order
+handled side by side by two workers cannot lose one another's change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.orders.models import Order
+from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.stamps.lines import OrderLine, RefundedItems
+from shopify_loyalty.stamps.models import StampOrder
+from shopify_loyalty.stamps.rules import OrderFacts, StampConfig
+
+
+def locked_order_facts(session: Session, shop: Shop, shopify_order_id: int) -> StampOrder:
+    """The order's row, created empty when no event about the order was seen yet."""
+    query = (
+        select(StampOrder)
+        .where(StampOrder.shop_id == shop.id, StampOrder.shopify_order_id == shopify_order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    row = session.scalar(query)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(StampOrder(shop_id=shop.id, shopify_order_id=shopify_order_id))
+        except IntegrityError:
+            pass  # another event about this order created it first
+        row = session.scalars(query).one()
+    return row
+
+
+def record_paid(
+    session: Session,
+    shop: Shop,
+    config: StampConfig,
+    order: Order,
+    customer: Customer,
+    lines: Sequence[OrderLine],
+) -> StampOrder:
+    """Note the paid order with the rule in force now; a repeated delivery changes nothing."""
+    row = locked_order_facts(session, shop, order.shopify_order_id)
+    if row.paid_at is not None:
+        return row
+    row.customer_id = customer.id
+    row.paid_at = order.paid_at or utcnow()
+    row.subtotal = order.subtotal
+    row.minimum_subtotal = config.minimum_order_subtotal
+    if config.qualifying_product_ids:
+        wanted = set(config.qualifying_product_ids)
+        qualifying: dict[str, int] = {}
+        for line in lines:
+            if line.product_id in wanted:
+                key = str(line.line_item_id)
+                qualifying[key] = qualifying.get(key, 0) + line.quantity
+        row.qualifying_lines = json.dumps(qualifying, sort_keys=True)
+    else:
+        row.qualifying_lines = None
+    if order.cancelled_at is not None and row.cancelled_at is None:
+        row.cancelled_at = order.cancelled_at
+    session.flush()
+    return row
+
+
+def record_refund(
+    session: Session, shop: Shop, shopify_order_id: int, refund: RefundedItems
+) -> StampOrder:
+    """Add the refund once (keyed by its id), whether or not the paid order was seen yet."""
+    row = locked_order_facts(session, shop, shopify_order_id)
+    refunds = json.loads(row.refunds or "{}")
+    key = str(refund.refund_id)
+    if key not in refunds:
+        refunds[key] = {
+            "subtotal": str(refund.subtotal),
+            "lines": {str(line): quantity for line, quantity in refund.lines.items()},
+        }
+        row.refunds = json.dumps(refunds, sort_keys=True)
+        session.flush()
+    return row
+
+
+def record_cancellation(
+    session: Session, shop: Shop, shopify_order_id: int, cancelled_at: datetime | None
+) -> StampOrder:
+    row = locked_order_facts(session, shop, shopify_order_id)
+    if row.cancelled_at is None:
+        row.cancelled_at = cancelled_at or utcnow()
+        session.flush()
+    return row
+
+
+def facts_of(row: StampOrder) -> OrderFacts:
+    refunded_subtotal = Decimal("0.00")
+    refunded_lines: dict[int, int] = {}
+    for refund in json.loads(row.refunds or "{}").values():
+        refunded_subtotal += Decimal(refund["subtotal"])
+        for line, quantity in refund["lines"].items():
+            refunded_lines[int(line)] = refunded_lines.get(int(line), 0) + int(quantity)
+    qualifying = (
+        None
+        if row.qualifying_lines is None
+        else {int(line): int(q) for line, q in json.loads(row.qualifying_lines).items()}
+    )
+    return OrderFacts(
+        paid=row.paid_at is not None,
+        cancelled=row.cancelled_at is not None,
+        subtotal=row.subtotal if row.subtotal is not None else Decimal("0.00"),
+        refunded_subtotal=refunded_subtotal,
+        minimum_subtotal=row.minimum_subtotal or Decimal("0.00"),
+        qualifying_lines=qualifying,
+        refunded_lines=refunded_lines,
+    )

@@ -1,0 +1,1 @@
+"""Post-purchase feedback: how satisfied the shopper was, and whether they would recommend us."""
