@@ -31,6 +31,7 @@ from shopify_loyalty.settings import Settings, load_settings
 from shopify_loyalty.standin.app import StandinServer
 from shopify_loyalty.standin.session_tokens import mint_session_token
 from shopify_loyalty.standin.webhook_sender import WebhookSender
+from tests.browser import browser  # noqa: F401  (the fixture, for every test module)
 from tests.live_server import LiveServer
 
 API_KEY = "test-api-key"
