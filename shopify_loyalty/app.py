@@ -45,9 +45,12 @@ def register_services(app: Flask, settings: Settings) -> Services:
 def register_blueprints(app: Flask) -> None:
     from shopify_loyalty.admin import customers_api, privacy_api, settings_api
     from shopify_loyalty.admin.rewards_api import blueprint as rewards_api
+    from shopify_loyalty.affiliates import admin_api as affiliates_api
+    from shopify_loyalty.affiliates import portal_views as affiliate_portal
     from shopify_loyalty.health import blueprint as health
     from shopify_loyalty.inbox.receiver import blueprint as webhooks
     from shopify_loyalty.shops.oauth_views import blueprint as oauth
+    from shopify_loyalty.storefront import embed_api, proxy_views, widget_file
 
     for blueprint in (
         webhooks,
@@ -57,8 +60,16 @@ def register_blueprints(app: Flask) -> None:
         customers_api.blueprint,
         settings_api.blueprint,
         rewards_api,
+        affiliates_api.blueprint,
+        affiliate_portal.blueprint,
+        proxy_views.blueprint,
+        widget_file.blueprint,
+        embed_api.blueprint,
     ):
         app.register_blueprint(blueprint)
+    from shopify_loyalty.admin.blueprints import register_admin_blueprints
+
+    register_admin_blueprints(app)
 
 
 def start_inbox_worker(services: Services) -> None:

@@ -11,6 +11,7 @@ import threading
 import click
 from sqlalchemy import select
 
+from shopify_loyalty.imports.cli import backfill_command, import_points_command
 from shopify_loyalty.settings import SettingsError, load_settings
 from shopify_loyalty.standin.cli import standin_command
 
@@ -202,3 +203,5 @@ def events_replay(event_id: int) -> None:
 
 
 main.add_command(standin_command)
+main.add_command(backfill_command)
+main.add_command(import_points_command)

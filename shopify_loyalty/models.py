@@ -1,7 +1,15 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
+from shopify_loyalty.affiliates.models import (
+    Affiliate,
+    AffiliateClick,
+    AffiliateCode,
+    AffiliateConversion,
+    AffiliatePayout,
+)
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import Base
+from shopify_loyalty.imports.models import BackfillRun
 from shopify_loyalty.inbox.models import WebhookEvent
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.orders.models import Order, Refund
@@ -12,10 +20,17 @@ from shopify_loyalty.referrals.models import Referral, ReferralCode
 from shopify_loyalty.rewards.models import IssuedCode, Reward
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.models import StampCard, StampEntry, StampOrder
+from shopify_loyalty.storefront.models import RateLimitCounter
 from shopify_loyalty.surveys.models import SurveyResponse
 from shopify_loyalty.tiers.models import TierDiscount, TierMembership, TierMove
 
 __all__ = [
+    "Affiliate",
+    "AffiliateClick",
+    "AffiliateCode",
+    "AffiliateConversion",
+    "AffiliatePayout",
+    "BackfillRun",
     "Base",
     "Customer",
     "CustomerBirthday",
@@ -26,6 +41,7 @@ __all__ = [
     "LedgerEntry",
     "Order",
     "ProgramConfig",
+    "RateLimitCounter",
     "Referral",
     "ReferralCode",
     "Refund",

@@ -181,10 +181,16 @@ def session_token() -> Callable[..., str]:
 
 
 @pytest.fixture
-def install(http: requests.Session, session_token: Callable[..., str]) -> Callable[[str], None]:
-    """Install the app into a stand-in shop the embedded way (token exchange)."""
+def install(
+    http: requests.Session, session_token: Callable[..., str], standin: StandinServer
+) -> Callable[[str], None]:
+    """Install the app into a stand-in shop the embedded way (token exchange). The shops sell
+    in euros, like the sample payloads."""
 
     def run(shop: str = SHOP) -> None:
+        requests.patch(
+            f"{standin.url}/_standin/shops/{shop}", json={"currency_code": "EUR"}, timeout=5
+        ).raise_for_status()
         response = http.get(
             "/admin/api/privacy/exports",
             headers={"Authorization": f"Bearer {session_token(shop)}"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from shopify_loyalty.affiliates.attribution import credit_affiliate, settle_affiliate_order
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import CustomerDetails, record_customer
 from shopify_loyalty.db import utcnow
@@ -57,6 +58,7 @@ def order_paid(ctx: WebhookContext) -> None:
     sync_refunded_subtotal(ctx.session, ctx.shop, order)
     # Reward codes used on the order are recorded for every order, guests' included.
     record_code_usage(ctx.session, ctx.shop, order)
+    credit_affiliate(ctx.session, ctx.shop, customer, order, payload)
     if customer is None or order.test:
         return
     credit_order(
@@ -100,6 +102,7 @@ def refund_created(ctx: WebhookContext) -> None:
     take_back_refund(ctx.session, ctx.shop, order, refund)
     if order.subtotal > ZERO and order.refunded_subtotal >= order.subtotal:
         void_referral(ctx.session, ctx.shop, order, ORDER_REFUNDED)
+    settle_affiliate_order(ctx.session, ctx.shop, order_id)
 
 
 def order_cancelled(ctx: WebhookContext) -> None:
@@ -122,6 +125,7 @@ def order_cancelled(ctx: WebhookContext) -> None:
     void_referral(ctx.session, ctx.shop, order, ORDER_CANCELLED)
     # The order's stamp goes with its points.
     take_back_stamp(ctx.session, ctx.shop, order_id, cancelled_at=cancelled.cancelled_at)
+    settle_affiliate_order(ctx.session, ctx.shop, order_id)
 
 
 def order_customer(ctx: WebhookContext) -> Customer | None:

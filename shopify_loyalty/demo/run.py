@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -12,6 +13,7 @@ import click
 import requests
 from werkzeug.serving import make_server
 
+from shopify_loyalty.admin.dev_login import ENV_FLAG as DEV_LOGIN_FLAG
 from shopify_loyalty.app import create_app
 from shopify_loyalty.demo.stream import shop_activity
 from shopify_loyalty.migrate import upgrade
@@ -30,6 +32,8 @@ def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> Non
     app_url = f"http://{host}:{port}"
     settings = replace(settings, app_url=app_url, admin_url_template=standin.admin_url_template)
     upgrade(settings.database_url)
+    # The merchant admin outside Shopify: the development login, for this process only.
+    os.environ[DEV_LOGIN_FLAG] = "1"
     app = create_app(settings)
     server = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="demo-app", daemon=True)
@@ -39,6 +43,12 @@ def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> Non
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         click.echo(f"app on {app_url}, Shopify stand-in on {standin.url}")
+        # A shop selling in euros, as the demo's orders do.
+        requests.patch(
+            f"{standin.url}/_standin/shops/{DEMO_SHOP}",
+            json={"name": "Demo Loyalty Goods", "currency_code": "EUR"},
+            timeout=10,
+        ).raise_for_status()
         install_by_oauth(app_url, DEMO_SHOP)
         click.echo(f"installed into {DEMO_SHOP} (authorization code, expiring offline token)")
         # The sender also records each customer and order in the stand-in shop, as they would
@@ -141,6 +151,7 @@ def print_members(services: Services) -> None:
 def print_urls(app_url: str, standin_url: str) -> None:
     click.echo("")
     click.echo("Open:")
+    click.echo(f"  {app_url}/admin/dev-login                  the merchant admin (dev login)")
     click.echo(f"  {app_url}/healthz                          app health, inbox and worker")
     click.echo(f"  {standin_url}/_standin/shops/{DEMO_SHOP}   the shop: webhooks, discounts, tags")
     click.echo("Inspect the inbox:  shopify-loyalty events list")

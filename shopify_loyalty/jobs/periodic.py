@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from shopify_loyalty.affiliates.periodic import run_periodic as affiliates_periodic
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue, job
 from shopify_loyalty.points.periodic import run_periodic as points_periodic
@@ -27,6 +28,7 @@ AREAS: tuple[Callable[[Services, str, datetime], Any], ...] = (
     points_periodic,
     tiers_periodic,
     referrals_periodic,
+    affiliates_periodic,
 )
 
 

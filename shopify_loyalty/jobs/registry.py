@@ -8,6 +8,8 @@ JOB_MODULES: tuple[str, ...] = (
     "shopify_loyalty.rewards.jobs",
     "shopify_loyalty.tiers.jobs",
     "shopify_loyalty.referrals.jobs",
+    "shopify_loyalty.affiliates.jobs",
+    "shopify_loyalty.segments.tags",
     "shopify_loyalty.jobs.periodic",
 )
 

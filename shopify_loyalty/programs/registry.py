@@ -17,6 +17,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "shopify_loyalty.tiers.rules",
     "shopify_loyalty.referrals.rules",
     "shopify_loyalty.lifecycle.rules",
+    "shopify_loyalty.storefront.widget_settings",
 )
 
 C = TypeVar("C", bound=type[Any])

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shopify_loyalty.affiliates.models import AffiliateCode
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.programs.config import load
@@ -70,7 +71,9 @@ def referral_code_for(session: Session, shop: Shop, customer: Customer) -> Refer
         return existing
     for _ in range(ATTEMPTS):
         candidate = new_code(customer)
-        if find_referral_code(session, shop, candidate) is not None:
+        if find_referral_code(session, shop, candidate) is not None or is_affiliate_code(
+            session, shop, candidate
+        ):
             continue
         row = ReferralCode(
             shop_id=shop.id,
@@ -119,6 +122,16 @@ def settings_version(session: Session, shop: Shop) -> int:
         )
     )
     return int(version or 0)
+
+
+def is_affiliate_code(session: Session, shop: Shop, code: str) -> bool:
+    """An affiliate's code is never also a member's, so no order names both."""
+    found = session.scalar(
+        select(AffiliateCode.id).where(
+            AffiliateCode.shop_id == shop.id, AffiliateCode.code == normalise_code(code)
+        )
+    )
+    return found is not None
 
 
 def _code_of(session: Session, shop: Shop, customer: Customer) -> ReferralCode | None:

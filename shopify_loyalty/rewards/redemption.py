@@ -26,6 +26,7 @@ from shopify_loyalty.customers.records import find_customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.errors import Conflict, NotFound, UpstreamError
 from shopify_loyalty.jobs.queue import enqueue
+from shopify_loyalty.points.locks import lock_customer
 from shopify_loyalty.points.spending import debit_points
 from shopify_loyalty.rewards.catalogue import find_reward, spec_of
 from shopify_loyalty.rewards.discounts import DiscountToCreate, create_discount_code
@@ -69,6 +70,10 @@ def redeem_reward(
             raise NotFound(
                 f"No customer {shopify_customer_id} in this shop.", field="shopify_customer_id"
             )
+        # Lock the customer before writing the pending code: its foreign key takes a share
+        # lock on the customer row, and two redemptions holding that while both waiting for
+        # the debit's exclusive lock would deadlock on PostgreSQL.
+        lock_customer(session, customer)
         reward = find_reward(session, shop, reward_id)
         if not reward.active:
             raise Conflict(

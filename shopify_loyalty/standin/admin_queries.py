@@ -242,6 +242,7 @@ def resolve_node(ctx: ResolveContext, ref: str) -> dict[str, Any] | None:
         "WebhookSubscription": webhook_subscription,
         "DiscountCodeNode": code_discount_node,
         "Segment": segment,
+        "BulkOperation": _bulk.bulk_operation_node,
     }
     if kind == "Shop":
         return shop_view(ctx.shop) if parse_gid(ref, "Shop") == ctx.shop.shop_id else None
@@ -251,3 +252,9 @@ def resolve_node(ctx: ResolveContext, ref: str) -> dict[str, Any] | None:
         return None
     result: dict[str, Any] | None = resolver(ctx, {"id": ref})
     return result
+
+
+# Themes and bulk operations live in their own modules; importing them registers their
+# query and mutation fields (and their control routes) here.
+from shopify_loyalty.standin import bulk as _bulk  # noqa: E402
+from shopify_loyalty.standin import themes as _themes  # noqa: E402, F401

@@ -37,7 +37,7 @@ def test_a_shop_without_rewards_gets_the_default_catalogue_once(
 
     assert [summary(reward) for reward in first] == [
         ("Free shipping", "free_shipping", "0.00", 300, None, 90, True),
-        ("5.00 USD off", "fixed_amount", "5.00", 500, None, 90, True),
+        ("5.00 EUR off", "fixed_amount", "5.00", 500, None, 90, True),
         ("10% off", "percentage", "10.00", 1000, None, 90, True),
     ]
     assert listed(http, admin_headers) == first
@@ -58,7 +58,7 @@ def test_the_merchant_adds_a_reward(http: requests.Session, admin_headers: dict[
 
     assert response.status_code == 201, response.text
     created = response.json()
-    assert summary(created) == ("20.00 USD off", "fixed_amount", "20.00", 1800, "100.00", 30, True)
+    assert summary(created) == ("20.00 EUR off", "fixed_amount", "20.00", 1800, "100.00", 30, True)
     assert created in listed(http, admin_headers)
     assert len(listed(http, admin_headers)) == 4
 

@@ -129,7 +129,7 @@ def test_redeeming_debits_the_cost_and_creates_one_single_use_code_for_the_shopp
     body = response.json()
     assert re.fullmatch(CODE_PATTERN, body["code"])
     assert {k: body[k] for k in ("title", "kind", "value", "points_spent", "status", "source")} == {
-        "title": "5.00 USD off",
+        "title": "5.00 EUR off",
         "kind": "fixed_amount",
         "value": "5.00",
         "points_spent": 500,

@@ -1,0 +1,32 @@
+"""The merchant admin's pages and the JSON APIs of insights, segments and imports."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_admin_blueprints(app: Flask) -> None:
+    from shopify_loyalty.admin.data_pages import blueprint as downloads
+    from shopify_loyalty.admin.dev_login import blueprint as dev_login
+    from shopify_loyalty.admin.imports_api import blueprint as imports_api
+    from shopify_loyalty.admin.insights_api import blueprint as insights_api
+    from shopify_loyalty.admin.pages import blueprint as pages
+    from shopify_loyalty.admin.segments_api import blueprint as segments_api
+
+    # The development login's cookie: signed with the app's secret (SECRET_KEY), never
+    # readable by scripts, not sent on cross-site requests, HTTPS-only behind HTTPS.
+    app.config.update(
+        SESSION_COOKIE_NAME="loyalty_admin",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=_served_over_https(app),
+    )
+    for blueprint in (insights_api, segments_api, imports_api, pages, downloads, dev_login):
+        app.register_blueprint(blueprint)
+
+
+def _served_over_https(app: Flask) -> bool:
+    from shopify_loyalty.services import EXTENSION_KEY
+
+    services = app.extensions.get(EXTENSION_KEY)
+    return bool(services and services.settings.app_url.startswith("https://"))

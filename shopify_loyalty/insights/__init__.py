@@ -1,0 +1,1 @@
+"""Insights: the retention and program figures that tell a merchant whether loyalty pays."""

@@ -1,0 +1,195 @@
+"""The KPI report of one shop over one period: every figure with its definition.
+
+Money is shown in the shop's currency, rounded half-even to cents, as strings; rates are
+percentages to two places, as strings; counts are integers; a figure whose denominator is
+zero is null.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.insights import formulas as f
+from shopify_loyalty.insights.definitions import DEFINITIONS
+from shopify_loyalty.insights.orders import (
+    CustomerSpend,
+    customers_at,
+    new_customers,
+    spend_by_customer,
+)
+from shopify_loyalty.insights.periods import Period
+from shopify_loyalty.insights.points import point_value, points_flow, valuing_reward
+from shopify_loyalty.insights.surveys import survey_answers
+from shopify_loyalty.insights.tiers import tier_figures
+from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.stamps.models import CARD_COMPLETED, StampEntry
+
+POINT_VALUE_PLACES = Decimal("0.0001")
+
+
+def kpi_report(session: Session, shop: Shop, period: Period) -> dict[str, Any]:
+    start, end = period.start, period.end
+    spend = spend_by_customer(session, shop, start, end)
+    at_start = customers_at(session, shop, start)
+    at_end = customers_at(session, shop, end)
+    new = new_customers(session, shop, start, end)
+    retention = f.retention_rate(at_start, at_end, new)
+    churn = f.churn_rate(retention)
+    orders = sum(row.orders for row in spend)
+    revenue = sum((row.revenue for row in spend), Decimal(0))
+    active = len(spend)
+    aov = f.average_order_value(revenue, orders)
+    frequency = f.purchase_frequency(orders, active)
+    lifespan = f.average_lifespan(churn)
+    return {
+        "shop": shop.domain,
+        "currency": shop.currency,
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "customers": {
+            "customers_at_start": at_start,
+            "customers_at_end": at_end,
+            "new_customers": new,
+            "retention_rate": f.rounded(retention),
+            "churn_rate": f.rounded(churn),
+            "active_customers": active,
+            "orders": orders,
+            "revenue": f.rounded(revenue),
+            "repeat_customers": sum(1 for row in spend if row.orders >= 2),
+            "repeat_purchase_rate": f.rounded(
+                f.repeat_purchase_rate(sum(1 for row in spend if row.orders >= 2), active)
+            ),
+            "purchase_frequency": f.rounded(frequency),
+            "average_order_value": f.rounded(aov),
+            "average_revenue_per_customer": f.rounded(f.revenue_per_customer(revenue, active)),
+            "average_lifespan_periods": f.rounded(lifespan),
+            "customer_lifetime_value": f.rounded(f.lifetime_value(aov, frequency, lifespan)),
+        },
+        "members": _members_against_non_members(session, shop, spend),
+        "satisfaction": _satisfaction(session, shop, start, end),
+        "points": _points(session, shop, start, end),
+        "stamps": {"cards_completed": _cards_completed(session, shop, start, end)},
+        "tiers": _tiers(session, shop, start, end),
+        "affiliates": _affiliates(session, shop, period),
+        "definitions": DEFINITIONS,
+    }
+
+
+def _members_against_non_members(
+    session: Session, shop: Shop, spend: list[CustomerSpend]
+) -> dict[str, dict[str, Any]]:
+    member_ids = set(
+        session.scalars(
+            select(LedgerEntry.customer_id).where(LedgerEntry.shop_id == shop.id).distinct()
+        )
+    )
+    groups: dict[str, list[CustomerSpend]] = {"members": [], "non_members": []}
+    for row in spend:
+        groups["members" if row.customer_id in member_ids else "non_members"].append(row)
+    figures = {}
+    for name, rows in groups.items():
+        orders = sum(row.orders for row in rows)
+        revenue = sum((row.revenue for row in rows), Decimal(0))
+        figures[name] = {
+            "customers": len(rows),
+            "orders": orders,
+            "spend": f.rounded(revenue),
+            "order_frequency": f.rounded(f.purchase_frequency(orders, len(rows))),
+            "average_order_value": f.rounded(f.average_order_value(revenue, orders)),
+            "spend_per_customer": f.rounded(f.revenue_per_customer(revenue, len(rows))),
+        }
+    return figures
+
+
+def _satisfaction(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, Any]:
+    answers = survey_answers(session, shop, start, end)
+    shares = f.shares(answers.satisfaction)
+    return {
+        "responses": len(answers.scores),
+        "levels": [
+            {"level": level, "responses": count, "share": f.rounded(shares[level])}
+            for level, count in answers.satisfaction.items()
+        ],
+        "net_promoter_score": f.rounded(f.net_promoter_score(answers.scores)),
+    }
+
+
+def _points(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, Any]:
+    flow = points_flow(session, shop, start, end)
+    reward = valuing_reward(session, shop)
+    value = point_value(reward)
+    return {
+        "issued": flow.issued,
+        "taken_back": flow.taken_back,
+        "redeemed": flow.redeemed,
+        "expired": flow.expired,
+        "outstanding": flow.outstanding,
+        "point_value": f.rounded(value, POINT_VALUE_PLACES),
+        "point_value_reward": reward.title if reward else None,
+        "outstanding_liability": f.rounded(
+            None if value is None else value * Decimal(flow.outstanding)
+        ),
+        "redemption_rate": f.rounded(f.percent(flow.redeemed, flow.issued)),
+    }
+
+
+def _cards_completed(session: Session, shop: Shop, start: datetime, end: datetime) -> int:
+    rows = session.scalars(
+        select(StampEntry.id).where(
+            StampEntry.shop_id == shop.id,
+            StampEntry.kind == CARD_COMPLETED,
+            StampEntry.created_at >= start,
+            StampEntry.created_at < end,
+        )
+    )
+    return len(list(rows))
+
+
+def _tiers(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, Any]:
+    figures = tier_figures(session, shop, start, end)
+    return {
+        "distribution": [
+            {"tier": name, "customers": count} for name, count in figures.distribution
+        ],
+        "upgrades": figures.upgrades,
+        "downgrades": figures.downgrades,
+        "movement": [dataclasses.asdict(move) for move in figures.movement],
+    }
+
+
+def _affiliates(session: Session, shop: Shop, period: Period) -> dict[str, Any]:
+    """Revenue and commission (owed and paid) per affiliate, and the return: revenue per
+    1.00 of commission."""
+    # The affiliate programme owns how its orders and commissions are counted.
+    from shopify_loyalty.affiliates.reporting import affiliate_returns
+
+    rows = []
+    revenue = commission = Decimal(0)
+    for row in affiliate_returns(session, shop, period.first, period.last):
+        cost = row.commission_owed + row.commission_paid
+        revenue += row.revenue
+        commission += cost
+        rows.append(
+            {
+                "affiliate": row.name,
+                "orders": row.orders,
+                "new_customers": row.new_customers,
+                "returning_customers": row.returning_customers,
+                "revenue": f.rounded(row.revenue),
+                "commission": f.rounded(cost),
+                "return": f.rounded(f.ratio(row.revenue, cost)),
+            }
+        )
+    return {
+        "revenue": f.rounded(revenue),
+        "commission": f.rounded(commission),
+        "return": f.rounded(f.ratio(revenue, commission)),
+        "affiliates": rows,
+    }

@@ -1,0 +1,212 @@
+"""A logged-in shopper's own loyalty record, as the widget shows it.
+
+Points (available and pending), the open stamp card with its head-start stamps marked, the
+tier and the way to the next, the rewards with what they can afford, their unused codes,
+their referral link, birthday, the orders awaiting their feedback, and recent history.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.customers.records import CustomerDetails, find_customer, record_customer
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.orders.models import Order
+from shopify_loyalty.points.birthdays import find_birthday
+from shopify_loyalty.points.ledger import balance_of, recent_entries
+from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.programs.config import load
+from shopify_loyalty.referrals.codes import referral_code_for, referral_link
+from shopify_loyalty.referrals.rules import ReferralConfig
+from shopify_loyalty.rewards.catalogue import rewards_catalogue
+from shopify_loyalty.rewards.models import ISSUED, IssuedCode
+from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.stamps.cards import card_summary
+from shopify_loyalty.stamps.models import CARD_OPENED, JOINED, StampCard, StampEntry
+from shopify_loyalty.storefront.program import reward_json, threshold_text
+from shopify_loyalty.storefront.texts import fill, texts_for, widget_locale
+from shopify_loyalty.storefront.widget_settings import WidgetConfig
+from shopify_loyalty.surveys.models import SurveyResponse
+from shopify_loyalty.tiers.membership import tier_progress
+
+HISTORY_ROWS = 10
+MAX_HISTORY_ROWS = 50
+OPEN_CODES = 5
+FEEDBACK_WINDOW = timedelta(days=60)
+FEEDBACK_ORDERS = 3
+
+
+def shopper(session: Session, shop: Shop, shopify_customer_id: int) -> Customer:
+    """The logged-in shopper's row; made on the spot when Shopify's customers/create has not
+    reached us yet (the id is Shopify's own, signed by the app proxy)."""
+    customer = find_customer(session, shop, shopify_customer_id)
+    if customer is None:
+        customer = record_customer(session, shop, CustomerDetails(shopify_customer_id))
+    return customer
+
+
+def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -> dict[str, Any]:
+    language = widget_locale(locale)
+    texts = texts_for(language, load(session, shop, WidgetConfig).texts)
+    currency = shop.currency
+    balance = balance_of(session, customer)
+    referrals = load(session, shop, ReferralConfig)
+    birthday = find_birthday(session, customer)
+    return {
+        "locale": language,
+        "points_balance": balance.available,
+        "points_pending": balance.pending,
+        "stamps": stamp_card(session, shop, customer),
+        "tier": tier_view(session, shop, customer, texts, currency, language),
+        "rewards": [
+            {**reward_json(reward, texts, currency, language), "affordable": affordable}
+            for reward in rewards_catalogue(session, shop, active_only=True)
+            for affordable in [reward.points_cost <= balance.available]
+        ],
+        "codes": open_codes(session, shop, customer),
+        "referral": {
+            "code": referral_code_for(session, shop, customer).code,
+            "link": referral_link(session, shop, customer),
+        }
+        if referrals.enabled
+        else None,
+        "birthday": birthday.birthday.isoformat() if birthday else None,
+        "feedback_orders": orders_awaiting_feedback(session, shop, customer),
+        "history": history(session, customer, texts, limit=HISTORY_ROWS),
+    }
+
+
+def stamp_card(session: Session, shop: Shop, customer: Customer) -> dict[str, Any]:
+    """The open card; ``head_start`` is how many of its stamps came as the head start."""
+    summary = card_summary(session, shop, customer)
+    card = session.scalar(
+        select(StampCard).where(StampCard.shop_id == shop.id, StampCard.customer_id == customer.id)
+    )
+    head_start = 0
+    if card is not None:
+        given = session.scalar(
+            select(func.coalesce(func.sum(StampEntry.stamps), 0)).where(
+                StampEntry.shop_id == shop.id,
+                StampEntry.customer_id == customer.id,
+                StampEntry.card_number == card.card_number,
+                StampEntry.kind.in_((JOINED, CARD_OPENED)),
+            )
+        )
+        head_start = min(int(given or 0), summary.collected)
+    return {
+        "collected": summary.collected,
+        "required": summary.required,
+        "head_start": head_start,
+        "completed_cards": summary.completed_cards,
+    }
+
+
+def tier_view(
+    session: Session,
+    shop: Shop,
+    customer: Customer,
+    texts: dict[str, str],
+    currency: str,
+    language: str,
+) -> dict[str, Any]:
+    """The tier, the next one, and the share of the way there (0 to 1)."""
+    progress = tier_progress(session, shop, customer)
+    floor = progress.tier.threshold if progress.tier else Decimal(0)
+    share = 1.0
+    if progress.next_tier is not None:
+        span = progress.next_tier.threshold - floor
+        reached = progress.qualifying_value - floor
+        share = float(min(max(reached / span, Decimal(0)), Decimal(1))) if span > 0 else 1.0
+    return {
+        "name": progress.tier.name if progress.tier else None,
+        "next": progress.next_tier.name if progress.next_tier else None,
+        "progress": round(share, 4),
+        "to_next": threshold_text(texts, progress.basis, progress.to_next, currency, language)
+        if progress.to_next is not None
+        else None,
+    }
+
+
+def open_codes(session: Session, shop: Shop, customer: Customer) -> list[dict[str, Any]]:
+    """The shopper's issued codes not used yet and not expired, newest first."""
+    now = utcnow()
+    codes = session.scalars(
+        select(IssuedCode)
+        .where(
+            IssuedCode.shop_id == shop.id,
+            IssuedCode.customer_id == customer.id,
+            IssuedCode.status == ISSUED,
+            (IssuedCode.ends_at.is_(None)) | (IssuedCode.ends_at > now),
+        )
+        .order_by(IssuedCode.id.desc())
+        .limit(OPEN_CODES)
+    )
+    return [code_json(code) for code in codes]
+
+
+def code_json(code: IssuedCode) -> dict[str, Any]:
+    return {
+        "code": code.code,
+        "title": code.title,
+        "apply_path": f"/discount/{code.code}",
+        "ends_at": code.ends_at.isoformat() if code.ends_at else None,
+    }
+
+
+def orders_awaiting_feedback(
+    session: Session, shop: Shop, customer: Customer
+) -> list[dict[str, Any]]:
+    """Recent paid orders of the shopper that have no survey answer yet, newest first."""
+    answered = select(SurveyResponse.shopify_order_id).where(
+        SurveyResponse.shop_id == shop.id, SurveyResponse.customer_id == customer.id
+    )
+    orders = session.scalars(
+        select(Order)
+        .where(
+            Order.shop_id == shop.id,
+            Order.customer_id == customer.id,
+            Order.paid_at.is_not(None),
+            Order.paid_at > utcnow() - FEEDBACK_WINDOW,
+            Order.cancelled_at.is_(None),
+            Order.test.is_(False),
+            Order.shopify_order_id.not_in(answered),
+        )
+        .order_by(Order.paid_at.desc())
+        .limit(FEEDBACK_ORDERS)
+    )
+    return [
+        {
+            "order_id": str(order.shopify_order_id),
+            "name": order.name or f"#{order.shopify_order_id}",
+        }
+        for order in orders
+    ]
+
+
+def history(
+    session: Session, customer: Customer, texts: dict[str, str], *, limit: int
+) -> list[dict[str, Any]]:
+    """The newest ledger rows, each with a label in the shopper's language."""
+    now = utcnow()
+    return [
+        {
+            "points": entry.points,
+            "label": label(entry, texts),
+            "pending": entry.available_at > now,
+            "created_at": entry.created_at.isoformat(),
+        }
+        for entry in recent_entries(session, customer, limit=limit)
+    ]
+
+
+def label(entry: LedgerEntry, texts: dict[str, str]) -> str:
+    for key in (f"reason_{entry.reason}", f"reason_{entry.source}"):
+        if key in texts:
+            return texts[key]
+    return fill(texts["reason_adjustment"])
