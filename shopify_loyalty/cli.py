@@ -90,11 +90,12 @@ def worker() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--standin-port", default=8081, show_default=True, type=int)
-def demo(host: str, port: int, standin_port: int) -> None:
+@click.option("--storefront-port", default=8082, show_default=True, type=int)
+def demo(host: str, port: int, standin_port: int, storefront_port: int) -> None:
     """Everything on this machine: the app on SQLite, the stand-in shop, a webhook stream."""
     from shopify_loyalty.demo.run import run_demo
 
-    run_demo(_settings(demo=True), host, port, standin_port)
+    run_demo(_settings(demo=True), host, port, standin_port, storefront_port)
 
 
 @main.group()

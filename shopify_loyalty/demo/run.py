@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from shopify_loyalty.admin.dev_login import ENV_FLAG as DEV_LOGIN_FLAG
 from shopify_loyalty.app import create_app
+from shopify_loyalty.demo.storefront import Storefront, StorefrontServer
 from shopify_loyalty.demo.stream import shop_activity
 from shopify_loyalty.migrate import upgrade
 from shopify_loyalty.services import EXTENSION_KEY, Services
@@ -25,7 +26,9 @@ from shopify_loyalty.standin.webhook_sender import WebhookSender
 DEMO_SHOP = "demo-loyalty.myshopify.com"
 
 
-def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> None:
+def run_demo(
+    settings: Settings, host: str, port: int, standin_port: int, storefront_port: int
+) -> None:
     """Start everything, install the app into the demo shop, play its activity, then wait."""
     standin = StandinServer(settings.api_key, settings.api_secret, host=host, port=standin_port)
     standin.start()
@@ -40,6 +43,7 @@ def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> Non
     thread.start()
     services: Services = app.extensions[EXTENSION_KEY]
     stop = threading.Event()
+    storefront: StorefrontServer | None = None
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         click.echo(f"app on {app_url}, Shopify stand-in on {standin.url}")
@@ -71,8 +75,11 @@ def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> Non
         summary = ", ".join(f"{count} {status}" for status, count in sorted(answers.items()))
         click.echo(f"delivered {len(deliveries)} signed webhooks: {summary}")
         wait_for_worker(services)
-        print_members(services)
-        print_urls(app_url, standin.url)
+        best_member = print_members(services)
+        storefront = StorefrontServer(
+            Storefront(app_url, DEMO_SHOP, settings.api_secret), host, storefront_port
+        ).start()
+        print_urls(app_url, standin.url, storefront.url, best_member)
         click.echo("Ctrl-C stops the demo.")
         while not stop.wait(0.5):
             pass
@@ -83,6 +90,8 @@ def run_demo(settings: Settings, host: str, port: int, standin_port: int) -> Non
         if services.worker is not None:
             services.worker.stop()
         server.shutdown()
+        if storefront is not None:
+            storefront.stop()
         standin.stop()
         services.db.dispose()
 
@@ -119,8 +128,9 @@ def wait_for_worker(services: Services, timeout: float = 30.0) -> None:
         time.sleep(0.2)
 
 
-def print_members(services: Services) -> None:
-    """The demo shop's members as the merchant would see them."""
+def print_members(services: Services) -> int | None:
+    """The demo shop's members as the merchant would see them; returns the Shopify id of the
+    member with the most spendable points."""
     from sqlalchemy import select
 
     from shopify_loyalty.customers.models import Customer
@@ -137,8 +147,11 @@ def print_members(services: Services) -> None:
         customers = session.scalars(
             select(Customer).where(Customer.shop_id == shop.id).order_by(Customer.id)
         ).all()
+        best: tuple[int, int] | None = None
         for customer in customers:
             balance = balance_of(session, customer)
+            if best is None or balance.available > best[0]:
+                best = (balance.available, customer.shopify_customer_id)
             stamps = card_summary(session, shop, customer)
             click.echo(
                 f"{customer.display_name[:27]:<28}{balance.available:>8}{balance.pending:>9}  "
@@ -146,11 +159,16 @@ def print_members(services: Services) -> None:
                 f"{tier_name(session, shop, customer) or '-':<9}"
                 f"{lifecycle_stage(session, shop, customer)}"
             )
+    return best[1] if best else None
 
 
-def print_urls(app_url: str, standin_url: str) -> None:
+def print_urls(app_url: str, standin_url: str, storefront_url: str, member: int | None) -> None:
     click.echo("")
     click.echo("Open:")
+    click.echo(f"  {storefront_url}/                           the storefront with the widget")
+    if member is not None:
+        click.echo(f"  {storefront_url}/account/login?customer={member}   signed in as a member")
+    click.echo(f"  {storefront_url}/?locale=de                 the widget in German")
     click.echo(f"  {app_url}/admin/dev-login                  the merchant admin (dev login)")
     click.echo(f"  {app_url}/healthz                          app health, inbox and worker")
     click.echo(f"  {standin_url}/_standin/shops/{DEMO_SHOP}   the shop: webhooks, discounts, tags")
