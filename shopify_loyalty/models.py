@@ -22,6 +22,7 @@ from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.models import StampCard, StampEntry, StampOrder
 from shopify_loyalty.storefront.models import RateLimitCounter
 from shopify_loyalty.surveys.models import SurveyResponse
+from shopify_loyalty.terms.models import TermsVersion
 from shopify_loyalty.tiers.models import TierDiscount, TierMembership, TierMove
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "StampEntry",
     "StampOrder",
     "SurveyResponse",
+    "TermsVersion",
     "TierDiscount",
     "TierMembership",
     "TierMove",

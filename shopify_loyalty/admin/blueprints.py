@@ -6,12 +6,16 @@ from flask import Flask
 
 
 def register_admin_blueprints(app: Flask) -> None:
+    from shopify_loyalty.admin.affiliate_pages import blueprint as affiliate_pages
     from shopify_loyalty.admin.data_pages import blueprint as downloads
     from shopify_loyalty.admin.dev_login import blueprint as dev_login
+    from shopify_loyalty.admin.import_pages import blueprint as import_pages
     from shopify_loyalty.admin.imports_api import blueprint as imports_api
     from shopify_loyalty.admin.insights_api import blueprint as insights_api
     from shopify_loyalty.admin.pages import blueprint as pages
+    from shopify_loyalty.admin.rewards_pages import blueprint as rewards_pages
     from shopify_loyalty.admin.segments_api import blueprint as segments_api
+    from shopify_loyalty.admin.terms_pages import blueprint as terms_pages
 
     # The development login's cookie: signed with the app's secret (SECRET_KEY), never
     # readable by scripts, not sent on cross-site requests, HTTPS-only behind HTTPS.
@@ -22,6 +26,8 @@ def register_admin_blueprints(app: Flask) -> None:
         SESSION_COOKIE_SECURE=_served_over_https(app),
     )
     for blueprint in (insights_api, segments_api, imports_api, pages, downloads, dev_login):
+        app.register_blueprint(blueprint)
+    for blueprint in (rewards_pages, terms_pages, import_pages, affiliate_pages):
         app.register_blueprint(blueprint)
 
 

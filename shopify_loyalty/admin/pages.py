@@ -12,6 +12,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy import ColumnElement, or_, select
 from werkzeug.wrappers import Response
 
+from shopify_loyalty.admin.embed_card import embed_card
 from shopify_loyalty.admin.page_auth import app_bridge_api_key, csrf_token, require_page_shop
 from shopify_loyalty.admin.settings_api import SHOPIFY_SYNC
 from shopify_loyalty.admin.settings_form import changes_from_form, error_field, form_fields
@@ -29,7 +30,7 @@ from shopify_loyalty.points.ledger import balance_of, recent_entries
 from shopify_loyalty.privacy.models import DataRequestExport
 from shopify_loyalty.programs.config import load, save
 from shopify_loyalty.programs.registry import all_sections, section_class
-from shopify_loyalty.services import request_session
+from shopify_loyalty.services import current_services, request_session
 
 blueprint = Blueprint(
     "admin_pages",
@@ -57,6 +58,9 @@ def page_context() -> dict[str, Any]:
             ("admin_pages.dashboard", "Dashboard"),
             ("admin_pages.settings", "Program settings"),
             ("admin_pages.customers", "Customers"),
+            ("admin_rewards_pages.rewards", "Rewards"),
+            ("admin_terms_pages.terms", "Terms"),
+            ("admin_affiliates.affiliates", "Affiliates"),
             ("admin_pages.insights", "Insights"),
             ("admin_pages.data", "Data"),
         ],
@@ -83,6 +87,7 @@ def dashboard() -> str:
         report=report,
         revenue_chart=bar_chart("Revenue per day", labels, [p.revenue for p in points]),
         members_chart=bar_chart("New members per day", labels, [p.new_members for p in points]),
+        embed=embed_card(current_services(), session, g.shop.domain),
     )
 
 

@@ -29,6 +29,7 @@ from shopify_loyalty.storefront.texts import (
     widget_locale,
 )
 from shopify_loyalty.storefront.widget_settings import WidgetConfig, text_on
+from shopify_loyalty.terms.publishing import current_terms
 from shopify_loyalty.tiers.rules import TierConfig
 
 ACCOUNT_LOGIN = "/account/login"
@@ -103,6 +104,7 @@ def program_view(session: Session, shop: Shop, locale: str) -> dict[str, Any]:
             "referrer_points": referrals.referrer_points,
         },
         "terms": program_terms(points, texts),
+        **merchant_terms(session, shop, language),
         "urls": {"login": ACCOUNT_LOGIN, "register": ACCOUNT_REGISTER},
     }
 
@@ -156,6 +158,17 @@ def program_terms(points: PointsConfig, texts: dict[str, str]) -> list[str]:
         texts["terms_codes"],
     ]
     return terms
+
+
+def merchant_terms(session: Session, shop: Shop, language: str) -> dict[str, Any]:
+    """The terms the merchant published, beside the generated summary: the current version
+    in the shopper's language (or English), its number and date; all None without any."""
+    version = current_terms(session, shop, language)
+    return {
+        "terms_text": version.text if version else None,
+        "terms_version": version.version if version else None,
+        "terms_published_at": version.created_at.isoformat() if version else None,
+    }
 
 
 def threshold_text(

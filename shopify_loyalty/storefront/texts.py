@@ -107,6 +107,7 @@ ENGLISH: dict[str, str] = {
     "terms_expiry": "Points expire after {months} months without earning or spending.",
     "terms_no_expiry": "Points do not expire.",
     "terms_codes": "Reward codes can be used once, by you only.",
+    "terms_version": "Version {version} of {date}",
     "error_insufficient_points": "Not quite yet: this reward needs {needed} points and "
     "you have {available}.",
     "error_rate_limited": "That was a lot at once. Please try again in a minute.",
@@ -211,6 +212,7 @@ GERMAN: dict[str, str] = {
     "terms_expiry": "Punkte verfallen nach {months} Monaten ohne Sammeln oder Einlösen.",
     "terms_no_expiry": "Punkte verfallen nicht.",
     "terms_codes": "Prämiencodes gelten einmal und nur für dich.",
+    "terms_version": "Fassung {version} vom {date}",
     "error_insufficient_points": "Noch nicht ganz: Diese Prämie kostet {needed} Punkte, "
     "du hast {available}.",
     "error_rate_limited": "Das war etwas viel auf einmal. Bitte versuche es in einer "

@@ -293,3 +293,31 @@ def test_a_referral_code_in_the_url_is_kept_in_the_cart_and_nothing_leaves_the_s
     dialog(page).get_by_text("Join our rewards program").wait_for()
     assert len(storefront.storefront.cart_updates) == 1
     assert all(url.startswith(storefront.url) for url in page.requests), page.requests
+
+
+def test_the_panel_header_stays_on_top_of_scrolled_content(
+    open_page: Callable[..., Any], storefront: StorefrontServer
+) -> None:
+    storefront.storefront.customer_id = None
+    page = open_page({"width": 1280, "height": 900})
+    launcher(page).click()
+    panel = dialog(page)
+    panel.get_by_text("Program terms").click()
+    panel.get_by_text("Reward codes can be used once, by you only.").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_path("widget-scrolled-1280")))
+    on_top = page.evaluate(
+        """() => {
+            const host = [...document.querySelectorAll('*')].find((e) => e.shadowRoot);
+            const root = host.shadowRoot;
+            const header = root.querySelector('.hd').getBoundingClientRect();
+            const hits = [];
+            for (const x of [header.left + 20, header.left + header.width / 2]) {
+                for (const y of [header.top + 4, header.top + header.height / 2]) {
+                    const hit = root.elementFromPoint(x, y);
+                    hits.push(Boolean(hit && hit.closest('.hd')));
+                }
+            }
+            return hits;
+        }"""
+    )
+    assert on_top == [True, True, True, True]

@@ -102,7 +102,7 @@
     ".l:focus-visible{outline-color:var(--fg)}" +
     ".p{position:absolute;bottom:60px;right:0;width:min(380px,calc(100vw - 32px));max-height:min(640px,calc(100vh - 96px));overflow:auto;box-sizing:border-box;background:var(--bg);color:var(--fg);border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.28)}" +
     ":host([data-side=left]) .p{right:auto;left:0}" +
-    ".hd{position:sticky;top:0;display:flex;justify-content:space-between;align-items:center;padding:14px 16px;background:var(--a);color:var(--on)}" +
+    ".hd{position:sticky;top:0;z-index:1;display:flex;justify-content:space-between;align-items:center;padding:14px 16px;background:var(--a);color:var(--on)}" +
     "h2{margin:0;font-size:17px}h3{margin:0 0 8px;font-size:15px}" +
     ".x{background:none;border:0;color:inherit;font-size:24px;line-height:1;width:40px;height:40px;cursor:pointer;border-radius:20px}" +
     "section{padding:14px 16px;border-top:1px solid rgba(127,127,127,.25)}p{margin:0 0 8px}ul{margin:0;padding:0 0 0 18px}" +
@@ -117,6 +117,7 @@
     ".err{color:#b00020;background:#fdecee;padding:8px 10px;border-radius:8px;margin:8px 0 0}" +
     "input,select,textarea{font:inherit;padding:7px;border:1px solid rgba(127,127,127,.7);border-radius:6px;background:var(--bg);color:var(--fg);max-width:100%;box-sizing:border-box}" +
     "label{display:block;margin:6px 0 2px}.gap{display:flex;flex-wrap:wrap;gap:8px}" +
+    ".tt{margin-top:10px;white-space:pre-line;overflow-wrap:anywhere}" +
     "@media (prefers-reduced-motion:no-preference){.p{animation:f .15s ease-out}@keyframes f{from{opacity:0;transform:translateY(8px)}}}";
 
   function mount() {
@@ -409,9 +410,12 @@
       }) : h("p", { class: "m" }, t("history_empty")));
   }
 
+  // The merchant's own terms are plain text: set as a text node, line breaks kept by CSS.
   function termsView() {
+    var own = program.terms_text, when = own && new Date(program.terms_published_at).toLocaleDateString(locale);
     return h("section", null, h("details", null, h("summary", null, t("terms_heading")),
-      h("ul", null, program.terms.map(function (term) { return h("li", null, term); }))));
+      h("ul", null, program.terms.map(function (term) { return h("li", null, term); })),
+      own ? h("div", { class: "tt" }, h("p", null, own), h("p", { class: "m" }, t("terms_version", { version: program.terms_version, date: when }))) : null));
   }
 
   // A referral link lands with ?ref=CODE; the cart keeps it so the order names the referrer.
