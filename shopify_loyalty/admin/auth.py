@@ -67,3 +67,11 @@ def require_shop(view: View) -> View:
         return view(*args, **kwargs)
 
     return cast(View, wrapper)
+
+
+def staff_actor() -> str:
+    """Who is acting in the admin: the staff member the session token names (its ``sub``),
+    for the audit trail of adjustments and published terms."""
+    claims = getattr(g, "session_token_claims", {}) or {}
+    user = claims.get("sub")
+    return f"staff:{user}" if user else "staff"

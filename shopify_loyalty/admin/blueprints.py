@@ -15,6 +15,7 @@ def register_admin_blueprints(app: Flask) -> None:
     from shopify_loyalty.admin.pages import blueprint as pages
     from shopify_loyalty.admin.rewards_pages import blueprint as rewards_pages
     from shopify_loyalty.admin.segments_api import blueprint as segments_api
+    from shopify_loyalty.admin.terms_api import blueprint as terms_api
     from shopify_loyalty.admin.terms_pages import blueprint as terms_pages
 
     # The development login's cookie: signed with the app's secret (SECRET_KEY), never
@@ -27,7 +28,7 @@ def register_admin_blueprints(app: Flask) -> None:
     )
     for blueprint in (insights_api, segments_api, imports_api, pages, downloads, dev_login):
         app.register_blueprint(blueprint)
-    for blueprint in (rewards_pages, terms_pages, import_pages, affiliate_pages):
+    for blueprint in (rewards_pages, terms_pages, terms_api, import_pages, affiliate_pages):
         app.register_blueprint(blueprint)
 
 

@@ -14,9 +14,10 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.orm import Session
 
-from shopify_loyalty.admin.auth import require_shop
+from shopify_loyalty.admin.auth import require_shop, staff_actor
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import find_customer
+from shopify_loyalty.customers.search import find_customers
 from shopify_loyalty.errors import InvalidInput, NotFound
 from shopify_loyalty.points.adjustments import adjust_points
 from shopify_loyalty.points.birthdays import find_birthday
@@ -31,6 +32,37 @@ DEFAULT_LEDGER_ROWS = 100
 MAX_LEDGER_ROWS = 1000
 MAX_IDEMPOTENCY_KEY = 100
 ADJUSTMENT_FIELDS = ("points", "reason")
+
+
+SEARCH_LIMIT = 50
+MAX_SEARCH_LIMIT = 200
+
+
+@blueprint.get("")
+@require_shop
+def search_customers() -> Response:
+    """The customers page as JSON: ``?q=`` searches name, email or Shopify id."""
+    raw_limit = request.args.get("limit", str(SEARCH_LIMIT))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_SEARCH_LIMIT:
+        raise InvalidInput(
+            f"limit must be a whole number from 1 to {MAX_SEARCH_LIMIT}", field="limit"
+        )
+    session = request_session()
+    found = find_customers(session, g.shop, request.args.get("q", ""), int(raw_limit))
+    rows = []
+    for customer in found:
+        balance = balance_of(session, customer)
+        rows.append(
+            {
+                "shopify_customer_id": str(customer.shopify_customer_id),
+                "email": customer.email,
+                "first_name": customer.first_name,
+                "last_name": customer.last_name,
+                "points_balance": balance.available,
+                "points_pending": balance.pending,
+            }
+        )
+    return jsonify({"customers": rows})
 
 
 @blueprint.get("/<int:shopify_customer_id>")
@@ -91,7 +123,7 @@ def create_adjustment(shopify_customer_id: int) -> tuple[Response, int]:
         customer,
         body["points"],
         body.get("reason", ""),
-        _actor(),
+        staff_actor(),
         _idempotency_key(),
     )
     session.commit()
@@ -138,13 +170,6 @@ def _ledger_limit() -> int:
             f"limit must be a whole number from 1 to {MAX_LEDGER_ROWS}", field="limit"
         )
     return int(raw)
-
-
-def _actor() -> str:
-    """Who is adjusting: the staff member the session token names (its ``sub``)."""
-    claims = getattr(g, "session_token_claims", {}) or {}
-    user = claims.get("sub")
-    return f"staff:{user}" if user else "staff"
 
 
 def _idempotency_key() -> str:

@@ -9,15 +9,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from shopify_loyalty.admin.auth import staff_actor
 from shopify_loyalty.admin.embed_card import embed_card
 from shopify_loyalty.admin.page_auth import app_bridge_api_key, csrf_token, require_page_shop
 from shopify_loyalty.admin.settings_api import SHOPIFY_SYNC
 from shopify_loyalty.admin.settings_form import changes_from_form, error_field, form_fields
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import find_customer
+from shopify_loyalty.customers.search import find_customers
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.errors import Conflict, InvalidInput, LoyaltyError, NotFound
 from shopify_loyalty.insights.charts import bar_chart
@@ -147,8 +149,8 @@ def settings_section(section: str) -> str | tuple[str, int]:
 @require_page_shop
 def customers() -> str:
     query = request.args.get("q", "").strip()
-    found = _search(query) if query else _recent_customers()
     session = request_session()
+    found = find_customers(session, g.shop, query, SEARCH_LIMIT)
     rows = [(customer, balance_of(session, customer)) for customer in found]
     return render_template("admin/customers.html", query=query, rows=rows)
 
@@ -170,7 +172,7 @@ def customer(shopify_customer_id: int) -> str | tuple[str, int] | Response:
                 found,
                 points,
                 request.form.get("reason", ""),
-                _actor(),
+                staff_actor(),
                 f"adjustment:{request.form.get('request_id') or uuid.uuid4().hex}",
             )
             session.commit()
@@ -249,36 +251,6 @@ def _customer_page(found: Customer, error: LoyaltyError | None) -> str:
     )
 
 
-def _search(query: str) -> list[Customer]:
-    pattern = f"%{query.lower()}%"
-    conditions: list[ColumnElement[bool]] = [
-        Customer.email.ilike(pattern),
-        Customer.first_name.ilike(pattern),
-        Customer.last_name.ilike(pattern),
-    ]
-    if query.isdigit():
-        conditions.append(Customer.shopify_customer_id == int(query))
-    return list(
-        request_session().scalars(
-            select(Customer)
-            .where(Customer.shop_id == g.shop.id, Customer.redacted_at.is_(None), or_(*conditions))
-            .order_by(Customer.id.desc())
-            .limit(SEARCH_LIMIT)
-        )
-    )
-
-
-def _recent_customers() -> list[Customer]:
-    return list(
-        request_session().scalars(
-            select(Customer)
-            .where(Customer.shop_id == g.shop.id, Customer.redacted_at.is_(None))
-            .order_by(Customer.id.desc())
-            .limit(SEARCH_LIMIT)
-        )
-    )
-
-
 def _recent_period(days: int) -> Period:
     today = utcnow().date()
     return Period(today - timedelta(days=days - 1), today)
@@ -289,12 +261,6 @@ def _whole_number(raw: str) -> int:
     if not text.lstrip("-").isdigit():
         raise InvalidInput("points must be a whole number, like 50 or -20", field="points")
     return int(text)
-
-
-def _actor() -> str:
-    claims = getattr(g, "session_token_claims", {}) or {}
-    user = claims.get("sub")
-    return f"staff:{user}" if user else "staff"
 
 
 def _token_query() -> str:

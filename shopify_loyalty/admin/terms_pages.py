@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from shopify_loyalty.admin.auth import staff_actor
 from shopify_loyalty.admin.page_auth import require_page_shop
-from shopify_loyalty.admin.pages import _actor, _token_query, page_context
+from shopify_loyalty.admin.pages import _token_query, page_context
 from shopify_loyalty.errors import InvalidInput
 from shopify_loyalty.services import request_session
 from shopify_loyalty.storefront.texts import DEFAULT_LOCALE, LOCALES
@@ -37,7 +38,7 @@ def terms() -> str | tuple[str, int] | Response:
         return _render(locale, current.text if current else "", None, published)
     text = request.form.get("text", "")
     try:
-        version = publish_terms(session, g.shop, locale, text, _actor())
+        version = publish_terms(session, g.shop, locale, text, staff_actor())
     except InvalidInput as refused:
         session.rollback()
         return _render(locale, text, refused.message, ""), 400
