@@ -11,7 +11,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    create_engine,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -26,6 +35,9 @@ NAMING_CONVENTION = {
 # Our own primary keys: BIGINT on PostgreSQL, and on SQLite the INTEGER rowid alias (64-bit,
 # and the only type SQLite autoincrements). Shopify ids (int64, above 2**53) use BigInteger.
 PrimaryKey = BigInteger().with_variant(Integer(), "sqlite")
+
+# Amounts in the shop's currency, to the cent.
+Money = Numeric(14, 2)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

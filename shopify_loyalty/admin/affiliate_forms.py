@@ -14,30 +14,13 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from shopify_loyalty.affiliates import accounts, codes
 from shopify_loyalty.errors import InvalidInput
 
 WHOLE = re.compile(r"\d+")
 
-AFFILIATE_FIELDS = (
-    "name",
-    "email",
-    "commission_kind",
-    "commission_value",
-    "payout_method",
-    "payout_details",
-    "shopify_customer_id",
-)
-CODE_FIELDS = (
-    "code",
-    "discount_kind",
-    "discount_value",
-    "minimum_order",
-    "usage_limit",
-    "once_per_customer",
-    "ends_at",
-    "max_orders",
-    "max_commission",
-)
+AFFILIATE_FIELDS = accounts.FIELDS
+CODE_FIELDS = codes.FIELDS
 PAYOUT_FIELDS = ("until", "reference")
 RANGE_FIELDS = ("from", "to")
 

@@ -13,16 +13,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
+from shopify_loyalty.db import Base, Money, PrimaryKey, UTCDateTime, utcnow
 
-Money = Numeric(14, 2)
 ZERO = Decimal("0.00")
 
 # How an affiliate earns: a percentage of the order subtotal after discounts, or a fixed

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
-
-Money = Numeric(14, 2)
+from shopify_loyalty.db import Base, Money, PrimaryKey, UTCDateTime, utcnow
 
 
 class Order(Base):

@@ -11,16 +11,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
-
-Money = Numeric(14, 2)
+from shopify_loyalty.db import Base, Money, PrimaryKey, UTCDateTime, utcnow
 
 # Lifecycle of an issued code: pending (ours, not yet at Shopify) -> issued (the discount
 # exists at Shopify) -> used (an order carried it); failed when Shopify refused it for good.

@@ -11,16 +11,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
-
-Money = Numeric(14, 2)
+from shopify_loyalty.db import Base, Money, PrimaryKey, UTCDateTime, utcnow
 
 # What a stamp entry records: joining (the head start on card 1), an order's stamp, a
 # stamp taken back, a card completed (its reward issued) and the next card opened.
