@@ -21,7 +21,8 @@ class _BaseUrlSession(requests.Session):
         kwargs.setdefault("timeout", 30)
         # Tests look at each redirect themselves (requests.get would follow them).
         kwargs["allow_redirects"] = False
-        return super().request(method, url, *args, **kwargs)
+        verb = method.decode() if isinstance(method, bytes) else method
+        return super().request(verb, url, *args, **kwargs)
 
 
 class LiveServer:
