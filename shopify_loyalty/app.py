@@ -49,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
     from shopify_loyalty.affiliates import portal_views as affiliate_portal
     from shopify_loyalty.health import blueprint as health
     from shopify_loyalty.inbox.receiver import blueprint as webhooks
+    from shopify_loyalty.notifications.views import blueprint as notifications
     from shopify_loyalty.shops.oauth_views import blueprint as oauth
     from shopify_loyalty.storefront import embed_api, proxy_views, widget_file
 
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
         proxy_views.blueprint,
         widget_file.blueprint,
         embed_api.blueprint,
+        notifications,
     ):
         app.register_blueprint(blueprint)
     from shopify_loyalty.admin.blueprints import register_admin_blueprints

@@ -12,6 +12,7 @@ from shopify_loyalty.db import Base
 from shopify_loyalty.imports.models import BackfillRun
 from shopify_loyalty.inbox.models import WebhookEvent
 from shopify_loyalty.jobs.models import Job
+from shopify_loyalty.notifications.models import EmailUnsubscribe, NotificationMessage
 from shopify_loyalty.orders.models import Order, Refund
 from shopify_loyalty.points.models import CustomerBirthday, ExpiryReminder, LedgerEntry
 from shopify_loyalty.privacy.models import DataRequestExport
@@ -36,10 +37,12 @@ __all__ = [
     "Customer",
     "CustomerBirthday",
     "DataRequestExport",
+    "EmailUnsubscribe",
     "ExpiryReminder",
     "IssuedCode",
     "Job",
     "LedgerEntry",
+    "NotificationMessage",
     "Order",
     "ProgramConfig",
     "RateLimitCounter",

@@ -14,6 +14,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import CustomerDetails, record_customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.context import Handler, WebhookContext
+from shopify_loyalty.notifications import queue_notifications
 from shopify_loyalty.orders.records import PaidOrder, find_order, record_paid_order, record_refund
 from shopify_loyalty.points.earning import credit_order, take_back_cancellation, take_back_refund
 from shopify_loyalty.points.locks import serialize_order_events
@@ -77,6 +78,8 @@ def order_paid(ctx: WebhookContext) -> None:
     if order.subtotal > ZERO and order.refunded_subtotal >= order.subtotal:
         # Refunded in full before this paid event was applied.
         void_referral(ctx.session, ctx.shop, order, ORDER_REFUNDED)
+    # Last, so the emails tell what this order changed (points, stamp card, tier, referral).
+    queue_notifications(ctx.session, ctx.shop, customer)
 
 
 def refund_created(ctx: WebhookContext) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
@@ -23,6 +23,12 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(16))
     shopify_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Shopify's email marketing consent (state "subscribed"), and when the shopper last
+    # changed it there, so an older delivery never overrides a newer choice.
+    accepts_email_marketing: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    email_consent_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

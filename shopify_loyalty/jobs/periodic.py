@@ -16,6 +16,7 @@ from sqlalchemy import select
 from shopify_loyalty.affiliates.periodic import run_periodic as affiliates_periodic
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue, job
+from shopify_loyalty.notifications.periodic import run_periodic as notifications_periodic
 from shopify_loyalty.points.periodic import run_periodic as points_periodic
 from shopify_loyalty.referrals.periodic import run_periodic as referrals_periodic
 from shopify_loyalty.services import Services
@@ -29,6 +30,8 @@ AREAS: tuple[Callable[[Services, str, datetime], Any], ...] = (
     tiers_periodic,
     referrals_periodic,
     affiliates_periodic,
+    # Last: it tells the facts the areas above recorded.
+    notifications_periodic,
 )
 
 

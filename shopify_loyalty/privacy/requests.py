@@ -125,6 +125,7 @@ CUSTOMER_DATA_MODULES = (
     "shopify_loyalty.rewards.issuing",
     "shopify_loyalty.referrals.customer_data",
     "shopify_loyalty.affiliates.customer_data",
+    "shopify_loyalty.notifications.customer_data",
 )
 _EXTRA_EXPORTERS: list[Any] = []
 _EXTRA_REDACTORS: list[Any] = []

@@ -19,6 +19,7 @@ from shopify_loyalty.rewards.models import ISSUED, PENDING, IssuedCode
 from shopify_loyalty.services import Services
 from shopify_loyalty.shopify.admin_client import AdminUserError
 from shopify_loyalty.shops.install import admin_client
+from shopify_loyalty.shops.models import Shop
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,14 @@ def mark_issued(services: Services, issued_id: int, discount_id: str) -> None:
         # A code can be used before we hear back (the order webhook came first): keep USED.
         if issued.status == PENDING:
             issued.status = ISSUED
+        # The code exists at Shopify now: the shopper can be sent it. (Imported here:
+        # notifications read the rewards' records.)
+        from shopify_loyalty.notifications import queue_notifications
+
+        shop = session.get(Shop, issued.shop_id)
+        customer = session.get(Customer, issued.customer_id)
+        if shop is not None:
+            queue_notifications(session, shop, customer)
 
 
 def mark_failed(services: Services, issued_id: int, error: str) -> None:

@@ -1,0 +1,249 @@
+"""The facts shoppers are told about, read from what the program already records.
+
+Each reader returns :class:`Notice` objects for facts recorded since a moment, for some
+customers or the whole shop. A notice's key names its fact (a ledger row, an issued code, a
+tier move, an expiry reminder, a referral), so the outbox tells each fact once. Only recent
+facts are read (see ``outbox.RECENT``): a merchant's first days with notifications never mail
+a backlog of old news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.notifications.kinds import Kind
+from shopify_loyalty.orders.records import find_order
+from shopify_loyalty.points.expiry import upcoming_expiry
+from shopify_loyalty.points.ledger import balance_of
+from shopify_loyalty.points.models import ExpiryReminder, LedgerEntry
+from shopify_loyalty.points.sources import (
+    ANNIVERSARY_BONUS,
+    BIRTHDAY_BONUS,
+    ORDER_REASON,
+    SIGNUP_BONUS,
+    Source,
+)
+from shopify_loyalty.programs.config import load
+from shopify_loyalty.referrals.models import CONVERTED, Referral
+from shopify_loyalty.rewards.models import ISSUED, USED, IssuedCode
+from shopify_loyalty.rewards.redemption import REDEMPTION
+from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.stamps.cards import STAMP_CARD_SOURCE
+from shopify_loyalty.tiers.membership import TIER_REMOVED
+from shopify_loyalty.tiers.models import TierMove
+from shopify_loyalty.tiers.rules import TierConfig
+
+# The last chance comes this long before points expire (when the warning came earlier).
+LAST_CHANCE = timedelta(days=3)
+
+BONUS_KINDS: dict[str, Kind] = {
+    SIGNUP_BONUS: Kind.WELCOME,
+    BIRTHDAY_BONUS: Kind.BIRTHDAY,
+    ANNIVERSARY_BONUS: Kind.ANNIVERSARY,
+}
+CODE_KINDS: dict[str, Kind] = {
+    REDEMPTION: Kind.REWARD_CODE_ISSUED,
+    STAMP_CARD_SOURCE: Kind.STAMP_CARD_COMPLETED,
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: Kind
+    customer_id: int
+    key: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def recent_notices(
+    session: Session,
+    shop: Shop,
+    since: datetime,
+    customer_ids: Sequence[int] | None = None,
+) -> list[Notice]:
+    """Every fact recorded since ``since`` (for ``customer_ids``, or the whole shop)."""
+    return [
+        *ledger_notices(session, shop, since, customer_ids),
+        *code_notices(session, shop, since, customer_ids),
+        *tier_notices(session, shop, since, customer_ids),
+        *expiry_warnings(session, shop, since, customer_ids),
+        *referral_notices(session, shop, since, customer_ids),
+    ]
+
+
+def _scoped(query: Select[Any], column: Any, customer_ids: Sequence[int] | None) -> Select[Any]:
+    return query if customer_ids is None else query.where(column.in_(customer_ids))
+
+
+def ledger_notices(
+    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
+) -> list[Notice]:
+    """Points earned on an order, and the welcome, birthday and anniversary bonuses."""
+    query = select(LedgerEntry).where(
+        LedgerEntry.shop_id == shop.id,
+        LedgerEntry.created_at >= since,
+        LedgerEntry.points > 0,
+        (
+            (LedgerEntry.source == Source.ORDER) & (LedgerEntry.reason == ORDER_REASON)
+            | (LedgerEntry.source == Source.BONUS) & LedgerEntry.reason.in_(list(BONUS_KINDS))
+        ),
+    )
+    notices = []
+    for entry in session.scalars(_scoped(query, LedgerEntry.customer_id, customer_ids)):
+        kind = Kind.POINTS_EARNED if entry.source == Source.ORDER else BONUS_KINDS[entry.reason]
+        customer = session.get(Customer, entry.customer_id)
+        assert customer is not None
+        balance = balance_of(session, customer)
+        data: dict[str, Any] = {
+            "points": entry.points,
+            "balance": balance.available,
+            "pending": balance.pending,
+            "available_on": entry.available_at.date().isoformat(),
+        }
+        if entry.shopify_order_id is not None:
+            data["order_name"] = _order_name(session, shop, entry.shopify_order_id)
+        notices.append(Notice(kind, entry.customer_id, f"ledger:{entry.id}", data))
+    return notices
+
+
+def _order_name(session: Session, shop: Shop, shopify_order_id: int) -> str:
+    order = find_order(session, shop, shopify_order_id)
+    return order.name if order is not None and order.name else f"#{shopify_order_id}"
+
+
+def code_notices(
+    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
+) -> list[Notice]:
+    """Reward codes from a redemption or a full stamp card, once Shopify has them."""
+    query = select(IssuedCode).where(
+        IssuedCode.shop_id == shop.id,
+        IssuedCode.created_at >= since,
+        IssuedCode.source.in_(list(CODE_KINDS)),
+        IssuedCode.status.in_((ISSUED, USED)),
+    )
+    return [
+        Notice(
+            CODE_KINDS[code.source],
+            code.customer_id,
+            f"code:{code.id}",
+            {
+                "code": code.code,
+                "title": code.title,
+                "points_spent": code.points_spent,
+                "ends_on": code.ends_at.date().isoformat() if code.ends_at else None,
+            },
+        )
+        for code in session.scalars(_scoped(query, IssuedCode.customer_id, customer_ids))
+    ]
+
+
+def tier_notices(
+    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
+) -> list[Notice]:
+    """Moves up or down between tiers. A tier the merchant removed moves its members without
+    anything they did, so that move is not announced."""
+    query = select(TierMove).where(
+        TierMove.shop_id == shop.id, TierMove.moved_at >= since, TierMove.reason != TIER_REMOVED
+    )
+    moves = list(session.scalars(_scoped(query, TierMove.customer_id, customer_ids)))
+    if not moves:
+        return []
+    config = load(session, shop, TierConfig)
+    notices = []
+    for move in moves:
+        up = config.rank(move.to_tier) > config.rank(move.from_tier)
+        to_level, from_level = config.level(move.to_tier), config.level(move.from_tier)
+        notices.append(
+            Notice(
+                Kind.TIER_UP if up else Kind.TIER_DOWN,
+                move.customer_id,
+                f"tier:{move.id}",
+                {
+                    "tier": to_level.name if to_level else None,
+                    "previous_tier": from_level.name if from_level else None,
+                    "discount_percent": _percent(to_level.discount_percent) if to_level else None,
+                },
+            )
+        )
+    return notices
+
+
+def _percent(value: Decimal) -> str:
+    """5.00 -> "5", 7.50 -> "7.5": how people write a discount."""
+    return f"{value.normalize():f}"
+
+
+def expiry_warnings(
+    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
+) -> list[Notice]:
+    """The first warning that points will expire, when the reminder is written."""
+    query = select(ExpiryReminder).where(
+        ExpiryReminder.shop_id == shop.id, ExpiryReminder.created_at >= since
+    )
+    return [
+        _expiry_notice(Kind.POINTS_EXPIRING, reminder)
+        for reminder in session.scalars(_scoped(query, ExpiryReminder.customer_id, customer_ids))
+    ]
+
+
+def last_chances(session: Session, shop: Shop, now: datetime) -> list[Notice]:
+    """Points expiring within :data:`LAST_CHANCE` of ``now`` whose expiry is still to come,
+    when the warning came before that window (else the warning was the last chance)."""
+    reminders = session.scalars(
+        select(ExpiryReminder).where(
+            ExpiryReminder.shop_id == shop.id,
+            ExpiryReminder.expires_at > now,
+            ExpiryReminder.expires_at <= now + LAST_CHANCE,
+        )
+    )
+    notices = []
+    for reminder in reminders:
+        if reminder.created_at >= reminder.expires_at - LAST_CHANCE:
+            continue
+        customer = session.get(Customer, reminder.customer_id)
+        current = upcoming_expiry(session, customer) if customer else None
+        if current is None or current.id != reminder.id:
+            continue
+        notices.append(_expiry_notice(Kind.POINTS_LAST_CHANCE, reminder))
+    return notices
+
+
+def _expiry_notice(kind: Kind, reminder: ExpiryReminder) -> Notice:
+    prefix = "expiry_warning" if kind is Kind.POINTS_EXPIRING else "expiry_last_chance"
+    return Notice(
+        kind,
+        reminder.customer_id,
+        f"{prefix}:{reminder.id}",
+        {"points": reminder.points, "expires_on": reminder.expires_at.date().isoformat()},
+    )
+
+
+def referral_notices(
+    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
+) -> list[Notice]:
+    """A friend's first order converted: the referrer is told (the friend's name is not)."""
+    query = select(Referral).where(
+        Referral.shop_id == shop.id, Referral.created_at >= since, Referral.status == CONVERTED
+    )
+    if customer_ids is not None:
+        query = query.where(
+            Referral.friend_customer_id.in_(customer_ids)
+            | Referral.referrer_customer_id.in_(customer_ids)
+        )
+    return [
+        Notice(
+            Kind.REFERRAL_CONVERTED,
+            referral.referrer_customer_id,
+            f"referral:{referral.id}",
+            {"points": referral.referrer_points},
+        )
+        for referral in session.scalars(query)
+    ]

@@ -1,0 +1,97 @@
+"""Queueing messages: one row per fact in ``notification_messages``, and its send job.
+
+:func:`queue_notifications` is called at the end of the order and customer webhooks and
+when a reward code reaches Shopify; :func:`queue_shop_notifications` by the hourly periodic
+job. Both read the facts recorded recently (:data:`RECENT`) and queue a message for each
+one not yet queued; the unique ``(shop, event_key)`` makes a replayed webhook or a second
+run a no-op. A customer who may not receive the message (no email address, no marketing
+consent) gets a ``skipped`` row with the reason, so the fact is settled either way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.jobs.queue import enqueue
+from shopify_loyalty.notifications.consent import reason_not_to_send
+from shopify_loyalty.notifications.facts import Notice, last_chances, recent_notices
+from shopify_loyalty.notifications.locales import customer_locale
+from shopify_loyalty.notifications.models import QUEUED, SKIPPED, NotificationMessage
+from shopify_loyalty.shops.models import Shop
+
+SEND_JOB = "notifications.send"
+RECENT = timedelta(days=7)
+
+
+def queue_notifications(session: Session, shop: Shop, customer: Customer | None) -> int:
+    """Queue the messages for the customer's recent facts; returns how many were new."""
+    if customer is None:
+        return 0
+    notices = recent_notices(session, shop, utcnow() - RECENT, [customer.id])
+    return queue_notices(session, shop, notices)
+
+
+def queue_shop_notifications(session: Session, shop: Shop, now: datetime) -> int:
+    """Queue the messages for every recent fact of the shop, and the last chances due at
+    ``now``; returns how many were new."""
+    notices = [*recent_notices(session, shop, utcnow() - RECENT), *last_chances(session, shop, now)]
+    return queue_notices(session, shop, notices)
+
+
+def queue_notices(session: Session, shop: Shop, notices: Iterable[Notice]) -> int:
+    queued = 0
+    for notice in notices:
+        if queue_notice(session, shop, notice) is not None:
+            queued += 1
+    return queued
+
+
+def queue_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMessage | None:
+    """The new message for the notice, or None when its fact was queued before."""
+    if _queued_before(session, shop, notice.key):
+        return None
+    customer = session.get(Customer, notice.customer_id)
+    if customer is None or customer.shop_id != shop.id:
+        return None
+    reason = reason_not_to_send(session, shop, customer, notice.kind)
+    message = NotificationMessage(
+        shop_id=shop.id,
+        customer_id=customer.id,
+        kind=notice.kind.value,
+        event_key=notice.key,
+        recipient=customer.email,
+        locale=customer_locale(customer),
+        data=json.dumps(notice.data, default=str),
+        status=QUEUED if reason is None else SKIPPED,
+        skip_reason=reason,
+        attempts=0,
+        created_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        # Another worker queued the same fact a moment ago.
+        return None
+    if reason is None:
+        enqueue(session, shop, SEND_JOB, {"message_id": message.id}, key=f"{SEND_JOB}:{message.id}")
+    return message
+
+
+def _queued_before(session: Session, shop: Shop, key: str) -> bool:
+    return (
+        session.scalar(
+            select(NotificationMessage.id).where(
+                NotificationMessage.shop_id == shop.id, NotificationMessage.event_key == key
+            )
+        )
+        is not None
+    )
