@@ -47,9 +47,11 @@ def register_blueprints(app: Flask) -> None:
     from shopify_loyalty.admin.rewards_api import blueprint as rewards_api
     from shopify_loyalty.affiliates import admin_api as affiliates_api
     from shopify_loyalty.affiliates import portal_views as affiliate_portal
+    from shopify_loyalty.flow.adjust_points_action import blueprint as flow_actions
     from shopify_loyalty.health import blueprint as health
     from shopify_loyalty.inbox.receiver import blueprint as webhooks
     from shopify_loyalty.notifications.views import blueprint as notifications
+    from shopify_loyalty.outbound_webhooks.admin_api import blueprint as webhook_endpoints_api
     from shopify_loyalty.shops.oauth_views import blueprint as oauth
     from shopify_loyalty.storefront import embed_api, proxy_views, widget_file
 
@@ -67,6 +69,8 @@ def register_blueprints(app: Flask) -> None:
         widget_file.blueprint,
         embed_api.blueprint,
         notifications,
+        flow_actions,
+        webhook_endpoints_api,
     ):
         app.register_blueprint(blueprint)
     from shopify_loyalty.admin.blueprints import register_admin_blueprints

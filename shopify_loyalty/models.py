@@ -14,8 +14,14 @@ from shopify_loyalty.inbox.models import WebhookEvent
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.notifications.models import EmailUnsubscribe, NotificationMessage
 from shopify_loyalty.orders.models import Order, Refund
+from shopify_loyalty.outbound_webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from shopify_loyalty.points.models import CustomerBirthday, ExpiryReminder, LedgerEntry
 from shopify_loyalty.privacy.models import DataRequestExport
+from shopify_loyalty.program_events.models import ProgramEvent
 from shopify_loyalty.programs.models import ProgramConfig
 from shopify_loyalty.referrals.models import Referral, ReferralCode
 from shopify_loyalty.rewards.models import IssuedCode, Reward
@@ -45,6 +51,7 @@ __all__ = [
     "NotificationMessage",
     "Order",
     "ProgramConfig",
+    "ProgramEvent",
     "RateLimitCounter",
     "Referral",
     "ReferralCode",
@@ -59,5 +66,8 @@ __all__ = [
     "TierDiscount",
     "TierMembership",
     "TierMove",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WebhookEvent",
 ]

@@ -15,6 +15,7 @@ from shopify_loyalty.inbox.context import Handler, WebhookContext
 from shopify_loyalty.notifications import queue_notifications
 from shopify_loyalty.notifications.consent import MarketingConsent, record_marketing_consent
 from shopify_loyalty.points.bonuses import award_signup_bonus
+from shopify_loyalty.program_events import record_customer_events
 from shopify_loyalty.stamps.cards import join_stamp_card
 from webhooks import payloads
 
@@ -38,12 +39,14 @@ def customer_created(ctx: WebhookContext) -> None:
     join_stamp_card(ctx.session, ctx.shop, customer)
     record_consent(ctx, customer)
     queue_notifications(ctx.session, ctx.shop, customer)
+    record_customer_events(ctx.session, ctx.shop, customer)
 
 
 def customer_updated(ctx: WebhookContext) -> None:
     customer = record_customer(ctx.session, ctx.shop, customer_details(ctx.payload))
     record_consent(ctx, customer)
     queue_notifications(ctx.session, ctx.shop, customer)
+    record_customer_events(ctx.session, ctx.shop, customer)
 
 
 def email_consent_updated(ctx: WebhookContext) -> None:

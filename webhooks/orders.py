@@ -24,6 +24,7 @@ from shopify_loyalty.points.order_facts import (
     recorded_refund,
     sync_refunded_subtotal,
 )
+from shopify_loyalty.program_events import record_customer_events
 from shopify_loyalty.referrals import convert_referral, void_referral
 from shopify_loyalty.referrals.models import ORDER_CANCELLED, ORDER_REFUNDED
 from shopify_loyalty.rewards.usage import record_code_usage
@@ -80,6 +81,7 @@ def order_paid(ctx: WebhookContext) -> None:
         void_referral(ctx.session, ctx.shop, order, ORDER_REFUNDED)
     # Last, so the emails tell what this order changed (points, stamp card, tier, referral).
     queue_notifications(ctx.session, ctx.shop, customer)
+    record_customer_events(ctx.session, ctx.shop, customer)
 
 
 def refund_created(ctx: WebhookContext) -> None:

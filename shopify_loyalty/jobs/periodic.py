@@ -18,6 +18,7 @@ from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue, job
 from shopify_loyalty.notifications.periodic import run_periodic as notifications_periodic
 from shopify_loyalty.points.periodic import run_periodic as points_periodic
+from shopify_loyalty.program_events.periodic import run_periodic as program_events_periodic
 from shopify_loyalty.referrals.periodic import run_periodic as referrals_periodic
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import INSTALLED, Shop
@@ -30,8 +31,9 @@ AREAS: tuple[Callable[[Services, str, datetime], Any], ...] = (
     tiers_periodic,
     referrals_periodic,
     affiliates_periodic,
-    # Last: it tells the facts the areas above recorded.
+    # Last: they tell the facts the areas above recorded.
     notifications_periodic,
+    program_events_periodic,
 )
 
 

@@ -12,6 +12,8 @@ JOB_MODULES: tuple[str, ...] = (
     "shopify_loyalty.segments.tags",
     "shopify_loyalty.jobs.periodic",
     "shopify_loyalty.notifications.sending",
+    "shopify_loyalty.flow.triggers",
+    "shopify_loyalty.outbound_webhooks.deliveries",
 )
 
 _loaded = False

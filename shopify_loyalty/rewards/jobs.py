@@ -71,11 +71,13 @@ def mark_issued(services: Services, issued_id: int, discount_id: str) -> None:
         # The code exists at Shopify now: the shopper can be sent it. (Imported here:
         # notifications read the rewards' records.)
         from shopify_loyalty.notifications import queue_notifications
+        from shopify_loyalty.program_events import record_customer_events
 
         shop = session.get(Shop, issued.shop_id)
         customer = session.get(Customer, issued.customer_id)
         if shop is not None:
             queue_notifications(session, shop, customer)
+            record_customer_events(session, shop, customer)
 
 
 def mark_failed(services: Services, issued_id: int, error: str) -> None:

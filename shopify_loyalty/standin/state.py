@@ -306,6 +306,8 @@ class ShopState:
     segments: dict[int, Segment] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     metafields: dict[str, dict[tuple[str, str], Metafield]] = field(default_factory=dict)
+    # Shopify Flow: the triggers received (flowTriggerReceive), oldest first.
+    flow_triggers: list[dict[str, Any]] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     request_log: deque[RequestRecord] = field(
         default_factory=lambda: deque(maxlen=REQUEST_LOG_SIZE)
@@ -418,6 +420,7 @@ class ShopState:
                 for seg in self.segments.values()
             ],
             "orders": len(self.orders),
+            "flow_triggers": list(self.flow_triggers),
             "queued_faults": len(self.faults),
             "requests": dict(self.request_counts),
             "recent_requests": [

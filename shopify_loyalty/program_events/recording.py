@@ -1,0 +1,192 @@
+"""Recording program events from the facts the engine already keeps.
+
+The engine records its facts where they belong (ledger rows, issued codes, tier moves,
+expiry reminders, referrals). The places that tell shoppers of them (the end of the order
+and customer webhooks, a code reaching Shopify, the hourly periodic job) call
+:func:`record_customer_events` or :func:`record_shop_events` too, and those read the same
+facts with the notifications' readers (``notifications.facts``) plus the ledger's points
+earned and spent. Each new fact becomes one :class:`ProgramEvent`; its delivery to Flow and
+to webhook endpoints is queued as jobs in the same transaction, so nothing is sent from a
+web request and nothing is sent for a change that rolls back.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.notifications.facts import (
+    code_notices,
+    expiry_warnings,
+    referral_notices,
+    tier_notices,
+)
+from shopify_loyalty.notifications.kinds import Kind
+from shopify_loyalty.points.ledger import balance_of
+from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.points.sources import Source
+from shopify_loyalty.program_events.models import ProgramEvent
+from shopify_loyalty.program_events.topics import Topic
+from shopify_loyalty.shops.models import Shop
+
+# Facts older than this are not announced: turning integrations on never floods them with
+# old news, and a periodic run only reads a week of rows.
+RECENT = timedelta(days=7)
+
+EARNING_SOURCES = (Source.ORDER, Source.BONUS, Source.ADJUSTMENT)
+KIND_TOPICS: dict[Kind, Topic] = {
+    Kind.REWARD_CODE_ISSUED: Topic.REWARD_ISSUED,
+    Kind.STAMP_CARD_COMPLETED: Topic.STAMP_CARD_COMPLETED,
+    Kind.TIER_UP: Topic.TIER_CHANGED,
+    Kind.TIER_DOWN: Topic.TIER_CHANGED,
+    Kind.POINTS_EXPIRING: Topic.POINTS_EXPIRING,
+    Kind.REFERRAL_CONVERTED: Topic.REFERRAL_CONVERTED,
+}
+
+
+@dataclass(frozen=True)
+class Fact:
+    topic: Topic
+    customer_id: int
+    key: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def record_customer_events(session: Session, shop: Shop, customer: Customer | None) -> int:
+    """Record the customer's recent facts not recorded yet; returns how many were new."""
+    if customer is None:
+        return 0
+    return record_facts(
+        session, shop, recent_facts(session, shop, utcnow() - RECENT, [customer.id])
+    )
+
+
+def record_shop_events(session: Session, shop: Shop) -> int:
+    """Record every recent fact of the shop not recorded yet (the hourly catch-up)."""
+    return record_facts(session, shop, recent_facts(session, shop, utcnow() - RECENT))
+
+
+def recent_facts(
+    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None = None
+) -> list[Fact]:
+    notices = [
+        *code_notices(session, shop, since, customer_ids),
+        *tier_notices(session, shop, since, customer_ids),
+        *expiry_warnings(session, shop, since, customer_ids),
+        *referral_notices(session, shop, since, customer_ids),
+    ]
+    facts = [
+        Fact(KIND_TOPICS[n.kind], n.customer_id, n.key, _with_direction(n.kind, n.data))
+        for n in notices
+        if n.kind in KIND_TOPICS
+    ]
+    return [*facts, *points_facts(session, shop, since, customer_ids)]
+
+
+def _with_direction(kind: Kind, data: dict[str, Any]) -> dict[str, Any]:
+    if kind is Kind.TIER_UP:
+        return {**data, "direction": "up"}
+    if kind is Kind.TIER_DOWN:
+        return {**data, "direction": "down"}
+    return dict(data)
+
+
+def points_facts(
+    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
+) -> list[Fact]:
+    """Points earned (orders, bonuses, added by hand) and spent on rewards, per ledger row."""
+    query = select(LedgerEntry).where(
+        LedgerEntry.shop_id == shop.id,
+        LedgerEntry.created_at >= since,
+        (
+            (LedgerEntry.points > 0) & LedgerEntry.source.in_([s.value for s in EARNING_SOURCES])
+            | (LedgerEntry.points < 0) & (LedgerEntry.source == Source.REDEMPTION)
+        ),
+    )
+    if customer_ids is not None:
+        query = query.where(LedgerEntry.customer_id.in_(customer_ids))
+    facts = []
+    for entry in session.scalars(query.order_by(LedgerEntry.id)):
+        topic = Topic.POINTS_EARNED if entry.points > 0 else Topic.POINTS_SPENT
+        facts.append(
+            Fact(
+                topic,
+                entry.customer_id,
+                f"ledger:{entry.id}",
+                {
+                    "points": abs(entry.points),
+                    "source": entry.source,
+                    "reason": entry.reason,
+                    "order_id": entry.shopify_order_id,
+                    "available_on": entry.available_at.date().isoformat(),
+                },
+            )
+        )
+    return facts
+
+
+def record_facts(session: Session, shop: Shop, facts: Iterable[Fact]) -> int:
+    recorded = 0
+    for fact in facts:
+        if record_fact(session, shop, fact) is not None:
+            recorded += 1
+    return recorded
+
+
+def record_fact(session: Session, shop: Shop, fact: Fact) -> ProgramEvent | None:
+    """The new event for the fact, with its deliveries queued; None when it was recorded
+    before."""
+    key = f"{fact.topic.value}:{fact.key}"
+    if _recorded_before(session, shop, key):
+        return None
+    customer = session.get(Customer, fact.customer_id)
+    if customer is None or customer.shop_id != shop.id:
+        return None
+    data = dict(fact.data)
+    if fact.topic in (Topic.POINTS_EARNED, Topic.POINTS_SPENT):
+        balance = balance_of(session, customer)
+        data["balance"], data["pending"] = balance.available, balance.pending
+    event = ProgramEvent(
+        shop_id=shop.id,
+        customer_id=customer.id,
+        uid=str(uuid.uuid4()),
+        topic=fact.topic.value,
+        event_key=key,
+        data=json.dumps(data, default=str),
+        created_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(event)
+    except IntegrityError:
+        # Another worker recorded the same fact a moment ago.
+        return None
+    # Imported here: the consumers read program events, and program events name them.
+    from shopify_loyalty.program_events.consumers import queue_consumers
+
+    queue_consumers(session, shop, event)
+    return event
+
+
+def _recorded_before(session: Session, shop: Shop, key: str) -> bool:
+    found = session.scalar(
+        select(ProgramEvent.id).where(
+            ProgramEvent.shop_id == shop.id, ProgramEvent.event_key == key
+        )
+    )
+    return found is not None
+
+
+def event_data(event: ProgramEvent) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(event.data or "{}")
+    return data
