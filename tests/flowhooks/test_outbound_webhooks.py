@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from shopify_loyalty.standin.app import StandinServer
-from tests.conftest import new_id
+from tests.conftest import new_id, sample
 from tests.engine.test_stamps_webhooks import paid_order
 from tests.flowhooks.conftest import Receiver, register_endpoint
 from tests.notifications.conftest import Deliver, member_payload
@@ -309,3 +309,19 @@ def test_a_public_https_endpoint_is_registered_with_known_topics_only(
     shown = http.get(f"/admin/api/webhook-endpoints/{made['id']}", headers=admin_headers).json()
     assert "secret" not in shown
     assert shown["deliveries"] == []
+
+
+def test_a_data_request_lists_the_customers_program_events(
+    deliver: Deliver, http: requests.Session, admin_headers: dict[str, str]
+) -> None:
+    customer_id = 7418203938302  # the customer of the customers/data_request sample
+    deliver("customers/create", member_payload(customer_id, locale="en"))
+    deliver("customers/data_request", sample("customers/data_request"))
+
+    [listed] = http.get("/admin/api/privacy/exports", headers=admin_headers).json()["exports"]
+    body = http.get(f"/admin/api/privacy/exports/{listed['id']}", headers=admin_headers).json()
+
+    [event] = body["program_events"]
+    assert event["topic"] == "points.earned"
+    assert event["data"]["points"] == 100
+    assert event["data"]["reason"] == "signup"
