@@ -57,6 +57,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("uid", name=op.f("uq_program_events_uid")),
     )
     op.create_index("ix_program_events_shop_created", "program_events", ["shop_id", "created_at"])
+    op.create_index(
+        "ix_program_events_customer", "program_events", ["shop_id", "customer_id", "created_at"]
+    )
     op.create_table(
         "webhook_endpoints",
         sa.Column("id", ID, nullable=False),
@@ -144,5 +147,6 @@ def downgrade() -> None:
     op.drop_table("webhook_deliveries")
     op.drop_index(op.f("ix_webhook_endpoints_shop_id"), table_name="webhook_endpoints")
     op.drop_table("webhook_endpoints")
+    op.drop_index("ix_program_events_customer", table_name="program_events")
     op.drop_index("ix_program_events_shop_created", table_name="program_events")
     op.drop_table("program_events")

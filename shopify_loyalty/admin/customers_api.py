@@ -24,6 +24,7 @@ from shopify_loyalty.points.birthdays import find_birthday
 from shopify_loyalty.points.expiry import upcoming_expiry
 from shopify_loyalty.points.ledger import balance_of, recent_entries
 from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.program_events import record_customer_events
 from shopify_loyalty.services import request_session
 
 blueprint = Blueprint("customers_api", __name__, url_prefix="/admin/api/customers")
@@ -126,6 +127,7 @@ def create_adjustment(shopify_customer_id: int) -> tuple[Response, int]:
         staff_actor(),
         _idempotency_key(),
     )
+    record_customer_events(session, g.shop, customer)
     session.commit()
     balance = balance_of(session, customer)
     return (

@@ -30,6 +30,7 @@ from shopify_loyalty.insights.trends import trend
 from shopify_loyalty.points.adjustments import adjust_points
 from shopify_loyalty.points.ledger import balance_of, recent_entries
 from shopify_loyalty.privacy.models import DataRequestExport
+from shopify_loyalty.program_events import record_customer_events
 from shopify_loyalty.programs.config import load, save
 from shopify_loyalty.programs.registry import all_sections, section_class
 from shopify_loyalty.services import current_services, request_session
@@ -176,6 +177,7 @@ def customer(shopify_customer_id: int) -> str | tuple[str, int] | Response:
                 staff_actor(),
                 f"adjustment:{request.form.get('request_id') or uuid.uuid4().hex}",
             )
+            record_customer_events(session, g.shop, found)
             session.commit()
             target = url_for(
                 "admin_pages.customer", shopify_customer_id=shopify_customer_id, adjusted="1"

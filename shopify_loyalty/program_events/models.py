@@ -25,6 +25,7 @@ class ProgramEvent(Base):
         UniqueConstraint("shop_id", "event_key"),
         UniqueConstraint("uid"),
         Index("ix_program_events_shop_created", "shop_id", "created_at"),
+        Index("ix_program_events_customer", "shop_id", "customer_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

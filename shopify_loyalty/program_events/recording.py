@@ -66,14 +66,15 @@ def record_customer_events(session: Session, shop: Shop, customer: Customer | No
     """Record the customer's recent facts not recorded yet; returns how many were new."""
     if customer is None:
         return 0
-    return record_facts(
-        session, shop, recent_facts(session, shop, utcnow() - RECENT, [customer.id])
-    )
+    since = utcnow() - RECENT
+    facts = recent_facts(session, shop, since, [customer.id])
+    return record_facts(session, shop, facts, since, [customer.id])
 
 
 def record_shop_events(session: Session, shop: Shop) -> int:
     """Record every recent fact of the shop not recorded yet (the hourly catch-up)."""
-    return record_facts(session, shop, recent_facts(session, shop, utcnow() - RECENT))
+    since = utcnow() - RECENT
+    return record_facts(session, shop, recent_facts(session, shop, since), since)
 
 
 def recent_facts(
@@ -135,9 +136,29 @@ def points_facts(
     return facts
 
 
-def record_facts(session: Session, shop: Shop, facts: Iterable[Fact]) -> int:
+def record_facts(
+    session: Session,
+    shop: Shop,
+    facts: Iterable[Fact],
+    since: datetime,
+    customer_ids: Sequence[int] | None = None,
+) -> int:
+    """Record the facts (of ``customer_ids``, all recorded at or after ``since``) whose
+    events are new; returns how many were."""
+    facts = list(facts)
+    if not facts:
+        return 0
+    # An event is recorded after its fact, so one query finds every fact already told.
+    query = select(ProgramEvent.event_key).where(
+        ProgramEvent.shop_id == shop.id, ProgramEvent.created_at >= since
+    )
+    if customer_ids is not None:
+        query = query.where(ProgramEvent.customer_id.in_(customer_ids))
+    known = set(session.scalars(query))
     recorded = 0
     for fact in facts:
+        if f"{fact.topic.value}:{fact.key}" in known:
+            continue
         if record_fact(session, shop, fact) is not None:
             recorded += 1
     return recorded

@@ -325,3 +325,53 @@ def test_a_data_request_lists_the_customers_program_events(
     assert event["topic"] == "points.earned"
     assert event["data"]["points"] == 100
     assert event["data"]["reason"] == "signup"
+
+
+def test_points_added_by_hand_and_a_redemption_reach_the_endpoint_and_flow(
+    deliver: Deliver,
+    receiver: Receiver,
+    http: requests.Session,
+    admin_headers: dict[str, str],
+    standin: StandinServer,
+    shop: str,
+    wait_for: Wait,
+) -> None:
+    register_endpoint(
+        http, admin_headers, receiver.url, ["points.earned", "points.spent", "reward.issued"]
+    )
+    customer_id = new_id()
+    deliver("customers/create", member_payload(customer_id, locale="en"))
+    response = http.post(
+        f"/admin/api/customers/{customer_id}/adjustments",
+        json={"points": 400, "reason": "Welcome gift"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 201, response.text
+    rewards = http.get("/admin/api/rewards", headers=admin_headers).json()["rewards"]
+    reward = next(reward for reward in rewards if reward["points_cost"] == 500)
+
+    response = http.post(
+        f"/admin/api/customers/{customer_id}/redemptions",
+        json={"reward_id": reward["id"]},
+        headers=admin_headers,
+    )
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+
+    expected = ["points.earned", "points.earned", "points.spent", "reward.issued"]
+    wait_for(lambda: topics_received(receiver) == expected)
+    by_topic = {request.json()["topic"]: request.json()["data"] for request in receiver.requests}
+    assert by_topic["points.spent"]["points"] == 500
+    assert by_topic["points.spent"]["balance"] == 0
+    assert by_topic["reward.issued"]["code"] == code
+    [trigger] = wait_for(lambda: flow_triggers(standin, shop))
+    assert trigger == {
+        "handle": "loyalty-reward-issued",
+        "payload": {
+            "customer_id": customer_id,
+            "Reward code": code,
+            "Reward title": reward["title"],
+            "Points spent": 500,
+        },
+        "received_at": trigger["received_at"],
+    }
