@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -83,12 +84,14 @@ def _queue_attempt(session: Session, shop: Shop, delivery: WebhookDelivery, dela
     run_at = utcnow() + timedelta(seconds=delay)
     delivery.next_attempt_at = run_at
     number = delivery.attempts + 1
+    # A job that found its endpoint paused ran without an attempt; the attempt it was for
+    # is queued again on resuming, so the key names this queueing, not only the number.
     enqueue(
         session,
         shop,
         JOB,
         {"delivery_id": delivery.id, "attempt": number},
-        key=f"{JOB}:{delivery.id}:{number}",
+        key=f"{JOB}:{delivery.id}:{number}:{uuid.uuid4().hex[:12]}",
         run_at=run_at,
     )
 

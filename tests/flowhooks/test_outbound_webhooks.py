@@ -375,3 +375,38 @@ def test_points_added_by_hand_and_a_redemption_reach_the_endpoint_and_flow(
         },
         "received_at": trigger["received_at"],
     }
+
+
+def test_a_retry_due_while_the_merchant_paused_the_endpoint_is_sent_on_resuming(
+    deliver: Deliver,
+    receiver: Receiver,
+    http: requests.Session,
+    admin_headers: dict[str, str],
+    wait_for: Wait,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOYALTY_WEBHOOKS_RETRY_BASE_SECONDS", "1.5")
+    endpoint = register_endpoint(http, admin_headers, receiver.url, ["points.earned"])
+    path = f"/admin/api/webhook-endpoints/{endpoint['id']}"
+    receiver.statuses.extend([503])
+    deliver("customers/create", member_payload(new_id(), locale="en"))
+    wait_for(lambda: [d for d in log_of(http, admin_headers, endpoint["id"]) if d["attempts"]])
+
+    paused = http.put(path, json={"status": "paused"}, headers=admin_headers)
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["paused_reason"] == "paused by the merchant"
+    [held] = wait_for(
+        lambda: [d for d in log_of(http, admin_headers, endpoint["id"]) if d["status"] == "paused"],
+    )
+    assert len(held["attempts"]) == 1
+    assert len(receiver.requests) == 1
+
+    resumed = http.put(path, json={"status": "active"}, headers=admin_headers)
+    assert resumed.status_code == 200, resumed.text
+
+    [delivered] = wait_for(
+        lambda: [
+            d for d in log_of(http, admin_headers, endpoint["id"]) if d["status"] == "delivered"
+        ]
+    )
+    assert [a["status_code"] for a in delivered["attempts"]] == [503, 200]
