@@ -19,6 +19,11 @@ from shopify_loyalty.outbound_webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from shopify_loyalty.paid_membership.models import (
+    MembershipPurchase,
+    MembershipRefundLine,
+    PaidMembership,
+)
 from shopify_loyalty.points.models import CustomerBirthday, ExpiryReminder, LedgerEntry
 from shopify_loyalty.privacy.models import DataRequestExport
 from shopify_loyalty.program_events.models import ProgramEvent
@@ -48,8 +53,11 @@ __all__ = [
     "IssuedCode",
     "Job",
     "LedgerEntry",
+    "MembershipPurchase",
+    "MembershipRefundLine",
     "NotificationMessage",
     "Order",
+    "PaidMembership",
     "ProgramConfig",
     "ProgramEvent",
     "RateLimitCounter",

@@ -16,6 +16,7 @@ from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.context import Handler, WebhookContext
 from shopify_loyalty.notifications import queue_notifications
 from shopify_loyalty.orders.records import PaidOrder, find_order, record_paid_order, record_refund
+from shopify_loyalty.paid_membership.perks import best_points_multiplier
 from shopify_loyalty.points.earning import credit_order, take_back_cancellation, take_back_refund
 from shopify_loyalty.points.locks import serialize_order_events
 from shopify_loyalty.points.order_facts import (
@@ -30,8 +31,8 @@ from shopify_loyalty.referrals.models import ORDER_CANCELLED, ORDER_REFUNDED
 from shopify_loyalty.rewards.usage import record_code_usage
 from shopify_loyalty.stamps.cards import stamp_order, take_back_stamp
 from shopify_loyalty.stamps.lines import order_lines, refunded_items
-from shopify_loyalty.tiers.membership import evaluate_tier_after_order, points_multiplier
-from webhooks import payloads
+from shopify_loyalty.tiers.membership import evaluate_tier_after_order
+from webhooks import paid_membership, payloads
 
 ZERO = Decimal("0.00")
 
@@ -61,6 +62,8 @@ def order_paid(ctx: WebhookContext) -> None:
     # Reward codes used on the order are recorded for every order, guests' included.
     record_code_usage(ctx.session, ctx.shop, order)
     credit_affiliate(ctx.session, ctx.shop, customer, order, payload)
+    # The membership first: an order that buys it already earns at the members' rate.
+    paid_membership.join_from_paid_order(ctx, customer)
     if customer is None or order.test:
         return
     credit_order(
@@ -68,7 +71,7 @@ def order_paid(ctx: WebhookContext) -> None:
         ctx.shop,
         customer,
         order,
-        multiplier=points_multiplier(ctx.session, ctx.shop, customer),
+        multiplier=best_points_multiplier(ctx.session, ctx.shop, customer, order.paid_at),
     )
     # Then the order's stamp, the customer's tier and the referral that brought them.
     stamp_order(
@@ -99,6 +102,7 @@ def refund_created(ctx: WebhookContext) -> None:
     )
     refund = recorded_refund(ctx.session, ctx.shop, refund_id)
     order = find_order(ctx.session, ctx.shop, order_id)
+    paid_membership.give_back_from_refund(ctx)
     # The order's stamp is taken back with its points (kept for a paid event still to come).
     take_back_stamp(ctx.session, ctx.shop, order_id, refund=refunded_items(payload))
     if order is None or refund is None:
@@ -126,6 +130,7 @@ def order_cancelled(ctx: WebhookContext) -> None:
         placed_at=payloads.timestamp(payload, "created_at"),
     )
     order = record_cancellation(ctx.session, ctx.shop, cancelled)
+    paid_membership.end_from_cancellation(ctx, cancelled.customer)
     take_back_cancellation(ctx.session, ctx.shop, order)
     void_referral(ctx.session, ctx.shop, order, ORDER_CANCELLED)
     # The order's stamp goes with its points.

@@ -71,6 +71,7 @@ def search_customers() -> Response:
 def show_customer(shopify_customer_id: int) -> Response:
     # Imported here: each area owns its summary, and the customer page shows them all.
     from shopify_loyalty.lifecycle.stages import lifecycle_stage
+    from shopify_loyalty.paid_membership.views import membership_history_json
     from shopify_loyalty.stamps.cards import card_summary
     from shopify_loyalty.tiers.membership import tier_name
 
@@ -92,6 +93,7 @@ def show_customer(shopify_customer_id: int) -> Response:
             "stamps": {"collected": stamps.collected, "required": stamps.required},
             "tier": tier_name(session, shop, customer),
             "lifecycle_stage": lifecycle_stage(session, shop, customer),
+            "membership": membership_history_json(session, shop, customer),
             "birthday": birthday.birthday.isoformat() if birthday else None,
             "points_expiry": (
                 {"points": expiry.points, "expires_at": expiry.expires_at.isoformat()}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.admin.auth import require_shop
 from shopify_loyalty.errors import InvalidInput
+from shopify_loyalty.paid_membership.discounts import queue_membership_discounts_sync
 from shopify_loyalty.programs.config import load, save, to_json
 from shopify_loyalty.programs.registry import all_sections, section_class
 from shopify_loyalty.referrals import friend_discount
@@ -29,6 +30,7 @@ from shopify_loyalty.tiers import tier_discounts
 SHOPIFY_SYNC: dict[str, Callable[[Session, Shop], None]] = {
     "tiers": tier_discounts.queue_program_sync,
     "referrals": friend_discount.queue_program_sync,
+    "membership": queue_membership_discounts_sync,
 }
 
 blueprint = Blueprint("settings_api", __name__, url_prefix="/admin/api/settings")

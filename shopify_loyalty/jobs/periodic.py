@@ -1,4 +1,5 @@
-"""Periodic work (expiry, birthdays, anniversaries, tier re-evaluation, discount upkeep).
+"""Periodic work (expiry, birthdays, anniversaries, tier re-evaluation, paid memberships
+that ran out, discount upkeep).
 
 Once an hour every installed shop gets one ``periodic.hourly`` job, keyed on the hour, so
 any number of workers (or a Celery beat) asking for it queue it once. Each area's
@@ -17,6 +18,7 @@ from shopify_loyalty.affiliates.periodic import run_periodic as affiliates_perio
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue, job
 from shopify_loyalty.notifications.periodic import run_periodic as notifications_periodic
+from shopify_loyalty.paid_membership.periodic import run_periodic as paid_membership_periodic
 from shopify_loyalty.points.periodic import run_periodic as points_periodic
 from shopify_loyalty.program_events.periodic import run_periodic as program_events_periodic
 from shopify_loyalty.referrals.periodic import run_periodic as referrals_periodic
@@ -29,6 +31,7 @@ KIND = "periodic.hourly"
 AREAS: tuple[Callable[[Services, str, datetime], Any], ...] = (
     points_periodic,
     tiers_periodic,
+    paid_membership_periodic,
     referrals_periodic,
     affiliates_periodic,
     # Last: they tell the facts the areas above recorded.

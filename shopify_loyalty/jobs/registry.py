@@ -7,6 +7,7 @@ import importlib
 JOB_MODULES: tuple[str, ...] = (
     "shopify_loyalty.rewards.jobs",
     "shopify_loyalty.tiers.jobs",
+    "shopify_loyalty.paid_membership.jobs",
     "shopify_loyalty.referrals.jobs",
     "shopify_loyalty.affiliates.jobs",
     "shopify_loyalty.segments.tags",

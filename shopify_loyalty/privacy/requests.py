@@ -127,6 +127,7 @@ CUSTOMER_DATA_MODULES = (
     "shopify_loyalty.affiliates.customer_data",
     "shopify_loyalty.notifications.customer_data",
     "shopify_loyalty.program_events.customer_data",
+    "shopify_loyalty.paid_membership.customer_data",
 )
 _EXTRA_EXPORTERS: list[Any] = []
 _EXTRA_REDACTORS: list[Any] = []

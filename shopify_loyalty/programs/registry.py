@@ -18,6 +18,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "shopify_loyalty.referrals.rules",
     "shopify_loyalty.lifecycle.rules",
     "shopify_loyalty.storefront.widget_settings",
+    "shopify_loyalty.paid_membership.rules",
 )
 
 C = TypeVar("C", bound=type[Any])

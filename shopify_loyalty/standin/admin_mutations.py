@@ -211,6 +211,21 @@ def _context_from_input(
     return {"all": True}
 
 
+def _unknown_segments(
+    ctx: ResolveContext, context: Mapping[str, Any], name: str
+) -> list[dict[str, Any]]:
+    """Shopify refuses a discount limited to a customer segment that does not exist."""
+    return [
+        _discount_error(
+            [name, "context", "customerSegments", "add"],
+            f"Customer segment {ref} does not exist.",
+            "INVALID",
+        )
+        for ref in context.get("customerSegments", [])
+        if parse_gid(ref, "Segment") not in ctx.shop.segments
+    ]
+
+
 def _value_from_input(
     gets: Mapping[str, Any], name: str, errors: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
@@ -308,6 +323,7 @@ def _discount_changes(
         )
     elif has_context or has_selection:
         changes["context"] = _context_from_input(data, existing.context if existing else None)
+        errors.extend(_unknown_segments(ctx, changes["context"], name))
     elif creating:
         errors.append(
             _discount_error([name, "context"], "Context can't be blank", "MISSING_ARGUMENT")

@@ -398,6 +398,7 @@ class ShopState:
                     "starts_at": isoformat(node.starts_at),
                     "ends_at": isoformat(node.ends_at),
                     "combines_with": node.combines_with,
+                    "maximum_shipping_price": node.maximum_shipping_price,
                 }
                 for node in self.discounts.values()
             ],

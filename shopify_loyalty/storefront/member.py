@@ -18,6 +18,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import CustomerDetails, find_customer, record_customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.orders.models import Order
+from shopify_loyalty.paid_membership.views import membership_json, shopper_perks_json
 from shopify_loyalty.points.birthdays import find_birthday
 from shopify_loyalty.points.ledger import balance_of, recent_entries
 from shopify_loyalty.points.models import LedgerEntry
@@ -64,6 +65,8 @@ def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -
         "points_pending": balance.pending,
         "stamps": stamp_card(session, shop, customer),
         "tier": tier_view(session, shop, customer, texts, currency, language),
+        "membership": membership_json(session, shop, customer),
+        "perks": shopper_perks_json(session, shop, customer),
         "rewards": [
             {**reward_json(reward, texts, currency, language), "affordable": affordable}
             for reward in rewards_catalogue(session, shop, active_only=True)

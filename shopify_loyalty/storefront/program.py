@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shopify_loyalty.paid_membership.rules import MembershipConfig
+from shopify_loyalty.paid_membership.views import plan_json
 from shopify_loyalty.points.rules import PointsConfig
 from shopify_loyalty.programs.config import load
 from shopify_loyalty.referrals.rules import ReferralConfig
@@ -88,6 +90,7 @@ def program_view(session: Session, shop: Shop, locale: str) -> dict[str, Any]:
                 for level in tiers.tiers
             ],
         },
+        "membership": plan_json(load(session, shop, MembershipConfig)),
         "rewards": [
             reward_json(reward, texts, currency, language)
             for reward in rewards_catalogue(session, shop, active_only=True)

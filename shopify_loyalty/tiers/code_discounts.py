@@ -55,6 +55,7 @@ _DISCOUNT_FIELDS = """
     ... on DiscountCodeFreeShipping {
       title status appliesOncePerCustomer
       codes(first: 1) { nodes { code } }
+      maximumShippingPrice { amount }
       context { __typename
         ... on DiscountCustomerSegments { segments { id } }
         ... on DiscountCustomers { customers { id } } }
@@ -91,6 +92,7 @@ class CodeDiscount:
     segment_gids: tuple[str, ...] = ()
     customer_gids: tuple[str, ...] = ()
     minimum_subtotal: Decimal | None = None
+    max_shipping_price: Decimal | None = None
 
     @property
     def active(self) -> bool:
@@ -169,6 +171,7 @@ def _parse(node: Mapping[str, Any] | None) -> CodeDiscount | None:
     percentage = value.get("percentage")
     amount = (value.get("amount") or {}).get("amount")
     subtotal = (minimum.get("greaterThanOrEqualToSubtotal") or {}).get("amount")
+    shipping_cap = (discount.get("maximumShippingPrice") or {}).get("amount")
     return CodeDiscount(
         gid=str(node["id"]),
         kind=kind,
@@ -181,4 +184,5 @@ def _parse(node: Mapping[str, Any] | None) -> CodeDiscount | None:
         segment_gids=tuple(str(s["id"]) for s in context.get("segments") or []),
         customer_gids=tuple(str(c["id"]) for c in context.get("customers") or []),
         minimum_subtotal=Decimal(str(subtotal)) if subtotal is not None else None,
+        max_shipping_price=Decimal(str(shipping_cap)) if shipping_cap is not None else None,
     )

@@ -13,12 +13,17 @@ deleted it), updates what differs, deactivates the discounts of removed tiers an
 turned off, and reactivates them when they come back. Every Shopify id is stored as soon as
 it is known and looked up before anything is created, so a retried sync never makes a
 second segment or discount.
+
+The paid membership's discounts are kept the same way (see :class:`SegmentDiscounts`): its
+row in ``tier_discounts`` has a key with a colon, which no tier key can have, so the tier
+sync leaves it alone.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -67,6 +72,42 @@ UPDATE_SEGMENT = f"""mutation($id: ID!, $name: String, $query: String) {{
     segment {{ {SEGMENT_FIELDS} }} userErrors {{ field message }} }} }}"""
 
 
+@dataclass(frozen=True)
+class SegmentDiscounts:
+    """What one group of customers (a tier, the paid members) gets at Shopify: the segment
+    of their tag, a percentage code discount and a free-shipping code, both limited to it.
+
+    ``max_shipping_price`` limits free shipping to rates up to that amount (None: any rate).
+    """
+
+    name: str
+    segment_name: str
+    tag: str
+    code: str
+    discount_percent: Decimal
+    free_shipping: bool
+    max_shipping_price: Decimal | None = None
+
+    @property
+    def segment_query(self) -> str:
+        return f"customer_tags CONTAINS '{self.tag}'"
+
+    @property
+    def shipping_code(self) -> str:
+        return f"{self.code}{SHIPPING_SUFFIX}"
+
+
+def tier_discounts_of(level: TierLevel) -> SegmentDiscounts:
+    return SegmentDiscounts(
+        name=level.name,
+        segment_name=segment_name(level),
+        tag=level.tag,
+        code=discount_code(level),
+        discount_percent=level.discount_percent,
+        free_shipping=level.free_shipping,
+    )
+
+
 def segment_name(level: TierLevel) -> str:
     return f"Loyalty tier: {level.name}"
 
@@ -107,11 +148,12 @@ def sync_tier_program(services: Services, shop_domain: str) -> None:
         known = {
             row.tier_key: row.id
             for row in session.scalars(select(TierDiscount).where(TierDiscount.shop_id == shop_id))
+            if ":" not in row.tier_key  # the paid membership's row, kept by its own sync
         }
     client = admin_client(services, shop_domain)
     for level in config.tiers:
-        row_id = known.get(level.key) or _add_row(services, shop_id, level.key)
-        _sync_tier(services, client, row_id, level)
+        row_id = known.get(level.key) or add_discount_row(services, shop_id, level.key)
+        sync_segment_discounts(services, client, row_id, tier_discounts_of(level))
     configured = {level.key for level in config.tiers}
     retired = [key for key in known if key not in configured]
     for key in retired:
@@ -124,7 +166,8 @@ def sync_tier_program(services: Services, shop_domain: str) -> None:
     )
 
 
-def _add_row(services: Services, shop_id: int, key: str) -> int:
+def add_discount_row(services: Services, shop_id: int, key: str) -> int:
+    """The id of the row that keeps the Shopify ids of ``key``'s discounts (made once)."""
     with services.db.transaction() as session:
         row = TierDiscount(shop_id=shop_id, tier_key=key)
         try:
@@ -140,24 +183,27 @@ def _add_row(services: Services, shop_id: int, key: str) -> int:
         return row.id
 
 
-def _sync_tier(services: Services, client: AdminClient, row_id: int, level: TierLevel) -> None:
+def sync_segment_discounts(
+    services: Services, client: AdminClient, row_id: int, spec: SegmentDiscounts
+) -> None:
+    """Make the segment and the two code discounts of ``spec`` at Shopify match it."""
     row = _row(services, row_id)
-    segment_gid = _ensure_segment(client, row.segment_gid, level)
+    segment_gid = _ensure_segment(client, row.segment_gid, spec)
     _store(services, row_id, segment_gid=segment_gid, retired=False)
-    percent = level.discount_percent
+    percent = spec.discount_percent
     gid, active = _ensure_discount(
         client,
         BASIC,
         row.discount_gid,
         wanted=percent > 0,
-        fields=_percentage_fields(level, segment_gid),
-        matches=lambda found: _percentage_matches(found, level, segment_gid),
+        fields=_percentage_fields(spec, segment_gid),
+        matches=lambda found: _percentage_matches(found, spec, segment_gid),
     )
     _store(
         services,
         row_id,
         discount_gid=gid,
-        discount_code=discount_code(level),
+        discount_code=spec.code,
         discount_percent=percent,
         discount_active=active,
     )
@@ -165,22 +211,27 @@ def _sync_tier(services: Services, client: AdminClient, row_id: int, level: Tier
         client,
         FREE_SHIPPING,
         row.shipping_gid,
-        wanted=level.free_shipping,
-        fields=_shipping_fields(level, segment_gid),
-        matches=lambda found: _shipping_matches(found, level, segment_gid),
+        wanted=spec.free_shipping,
+        fields=_shipping_fields(spec, segment_gid),
+        matches=lambda found: _shipping_matches(found, spec, segment_gid),
     )
     _store(
         services,
         row_id,
         shipping_gid=gid,
-        shipping_code=shipping_code(level),
+        shipping_code=spec.shipping_code,
         shipping_active=active,
         synced_at=utcnow(),
     )
 
 
 def _retire_tier(services: Services, client: AdminClient, row_id: int) -> None:
-    """The merchant removed the tier: its discounts stop working; the segment stays theirs."""
+    retire_segment_discounts(services, client, row_id)
+
+
+def retire_segment_discounts(services: Services, client: AdminClient, row_id: int) -> None:
+    """The merchant removed the tier (or the membership): its discounts stop working; the
+    segment stays theirs."""
     row = _row(services, row_id)
     for gid in (row.discount_gid, row.shipping_gid):
         if gid is None:
@@ -198,8 +249,8 @@ def _retire_tier(services: Services, client: AdminClient, row_id: int) -> None:
     )
 
 
-def _ensure_segment(client: AdminClient, gid: str | None, level: TierLevel) -> str:
-    name, query = segment_name(level), segment_query(level)
+def _ensure_segment(client: AdminClient, gid: str | None, spec: SegmentDiscounts) -> str:
+    name, query = spec.segment_name, spec.segment_query
     segment = _read_segment(client, gid) if gid else None
     if segment is None:
         data = client.execute(CREATE_SEGMENT, {"name": name, "query": query})
@@ -268,14 +319,14 @@ def _segments(fields: dict[str, Any]) -> list[str]:
     return list(fields["context"]["customerSegments"]["add"])
 
 
-def _percentage_fields(level: TierLevel, segment_gid: str) -> dict[str, Any]:
+def _percentage_fields(spec: SegmentDiscounts, segment_gid: str) -> dict[str, Any]:
     return {
-        "title": f"{level.name} members: {level.discount_percent.normalize():f}% off",
-        "code": discount_code(level),
+        "title": f"{spec.name} members: {spec.discount_percent.normalize():f}% off",
+        "code": spec.code,
         "startsAt": utcnow().isoformat(),
         "context": {"customerSegments": {"add": [segment_gid]}},
         "customerGets": {
-            "value": {"percentage": percentage_value(level.discount_percent)},
+            "value": {"percentage": percentage_value(spec.discount_percent)},
             "items": {"all": True},
         },
         "appliesOncePerCustomer": False,
@@ -287,10 +338,10 @@ def _percentage_fields(level: TierLevel, segment_gid: str) -> dict[str, Any]:
     }
 
 
-def _shipping_fields(level: TierLevel, segment_gid: str) -> dict[str, Any]:
+def _shipping_fields(spec: SegmentDiscounts, segment_gid: str) -> dict[str, Any]:
     return {
-        "title": f"{level.name} members: free shipping",
-        "code": shipping_code(level),
+        "title": f"{spec.name} members: free shipping",
+        "code": spec.shipping_code,
         "startsAt": utcnow().isoformat(),
         "context": {"customerSegments": {"add": [segment_gid]}},
         "destination": {"all": True},
@@ -300,22 +351,28 @@ def _shipping_fields(level: TierLevel, segment_gid: str) -> dict[str, Any]:
             "productDiscounts": True,
             "shippingDiscounts": False,
         },
+        # Null lifts a limit set before: free shipping then covers every rate again.
+        "maximumShippingPrice": str(spec.max_shipping_price)
+        if spec.max_shipping_price is not None
+        else None,
     }
 
 
-def _percentage_matches(found: CodeDiscount, level: TierLevel, segment_gid: str) -> bool:
-    wanted = level.discount_percent / Decimal(100)
+def _percentage_matches(found: CodeDiscount, spec: SegmentDiscounts, segment_gid: str) -> bool:
+    wanted = spec.discount_percent / Decimal(100)
     return (
         found.percentage is not None
         and abs(found.percentage - wanted) < PERCENT_TOLERANCE
-        and found.title == _percentage_fields(level, segment_gid)["title"]
+        and found.title == _percentage_fields(spec, segment_gid)["title"]
         and found.segment_gids == (segment_gid,)
     )
 
 
-def _shipping_matches(found: CodeDiscount, level: TierLevel, segment_gid: str) -> bool:
-    return found.title == _shipping_fields(level, segment_gid)["title"] and found.segment_gids == (
-        segment_gid,
+def _shipping_matches(found: CodeDiscount, spec: SegmentDiscounts, segment_gid: str) -> bool:
+    return (
+        found.title == _shipping_fields(spec, segment_gid)["title"]
+        and found.segment_gids == (segment_gid,)
+        and found.max_shipping_price == spec.max_shipping_price
     )
 
 
