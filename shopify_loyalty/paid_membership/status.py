@@ -45,9 +45,12 @@ def membership_state(
     if run is not None:
         return MembershipState(ACTIVE, run[0], run[1], periods)
     row = find_membership(session, shop_id, customer_id)
-    if row is None:
-        return MembershipState("none", None, None, periods)
-    return MembershipState(ENDED, row.started_at, row.ends_at, periods)
+    if row is not None:
+        return MembershipState(ENDED, row.started_at, row.ends_at, periods)
+    counted = [p for p in periods if p.ends_at is not None and p.ends_at <= at]
+    if counted:
+        return MembershipState(ENDED, counted[-1].starts_at, counted[-1].ends_at, periods)
+    return MembershipState("none", None, None, periods)
 
 
 def find_membership(session: Session, shop_id: int, customer_id: int) -> PaidMembership | None:
@@ -64,7 +67,7 @@ def rebuild_membership(session: Session, shop: Shop, customer_id: int, now: date
     periods = customer_periods(session, shop.id, customer_id)
     row = find_membership(session, shop.id, customer_id)
     run = run_at(periods, now)
-    if run is None and row is None:
+    if run is None and row is None and not any(p.ends_at is not None for p in periods):
         return "none"
     if row is None:
         row = PaidMembership(shop_id=shop.id, customer_id=customer_id, status=ENDED)
@@ -73,11 +76,13 @@ def rebuild_membership(session: Session, shop: Shop, customer_id: int, now: date
     if run is not None:
         row.status, row.started_at, row.ends_at = ACTIVE, run[0], run[1]
     else:
-        if row.status == ACTIVE:
-            ended = [p.ends_at for p in periods if p.ends_at is not None and p.ends_at <= now]
+        over = [p for p in periods if p.ends_at is not None and p.ends_at <= now]
+        if row.status == ACTIVE or row.ends_at is None:
             # The last period ran out, or a refund took the current one away (then: now).
-            row.ends_at = min(row.ends_at or now, max(ended, default=now))
-            row.ends_at = row.ends_at if row.ends_at <= now else now
+            last_end = max((p.ends_at for p in over if p.ends_at is not None), default=now)
+            row.ends_at = min(row.ends_at or last_end, last_end, now)
+            if row.started_at is None and over:
+                row.started_at = over[-1].starts_at
         row.status = ENDED
     row.updated_at = now
     session.flush()
