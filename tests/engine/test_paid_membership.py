@@ -17,9 +17,9 @@ from shopify_loyalty.db import utcnow
 from shopify_loyalty.paid_membership import PAID_MEMBER_TAG
 from shopify_loyalty.paid_membership.discounts import sync_membership_discounts
 from shopify_loyalty.paid_membership.models import MembershipPurchase, PaidMembership
-from shopify_loyalty.paid_membership.perks import best_of
 from shopify_loyalty.paid_membership.periodic import run_periodic
 from shopify_loyalty.paid_membership.periods import add_periods
+from shopify_loyalty.paid_membership.perks import best_of
 from shopify_loyalty.paid_membership.status import is_paid_member
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
