@@ -50,6 +50,8 @@ def register_blueprints(app: Flask) -> None:
     from shopify_loyalty.flow.adjust_points_action import blueprint as flow_actions
     from shopify_loyalty.health import blueprint as health
     from shopify_loyalty.inbox.receiver import blueprint as webhooks
+    from shopify_loyalty.notifications.admin_api import blueprint as notifications_api
+    from shopify_loyalty.notifications.admin_pages import blueprint as notification_pages
     from shopify_loyalty.notifications.views import blueprint as notifications
     from shopify_loyalty.outbound_webhooks.admin_api import blueprint as webhook_endpoints_api
     from shopify_loyalty.shops.oauth_views import blueprint as oauth
@@ -71,6 +73,8 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         flow_actions,
         webhook_endpoints_api,
+        notifications_api,
+        notification_pages,
     ):
         app.register_blueprint(blueprint)
     from shopify_loyalty.admin.blueprints import register_admin_blueprints

@@ -12,6 +12,7 @@ from shopify_loyalty.db import Base
 from shopify_loyalty.imports.models import BackfillRun
 from shopify_loyalty.inbox.models import WebhookEvent
 from shopify_loyalty.jobs.models import Job
+from shopify_loyalty.metafields.models import CustomerMetafieldSync
 from shopify_loyalty.notifications.models import EmailUnsubscribe, NotificationMessage
 from shopify_loyalty.orders.models import Order, Refund
 from shopify_loyalty.outbound_webhooks.models import (
@@ -47,6 +48,7 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerBirthday",
+    "CustomerMetafieldSync",
     "DataRequestExport",
     "EmailUnsubscribe",
     "ExpiryReminder",

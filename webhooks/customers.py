@@ -12,8 +12,10 @@ from shopify_loyalty.customers.records import (
     record_customer,
 )
 from shopify_loyalty.inbox.context import Handler, WebhookContext
+from shopify_loyalty.metafields.stale import mark_metafields_stale
 from shopify_loyalty.notifications import queue_notifications
 from shopify_loyalty.notifications.consent import MarketingConsent, record_marketing_consent
+from shopify_loyalty.notifications.outbox import queue_welcome
 from shopify_loyalty.points.bonuses import award_signup_bonus
 from shopify_loyalty.program_events import record_customer_events
 from shopify_loyalty.stamps.cards import join_stamp_card
@@ -38,6 +40,8 @@ def customer_created(ctx: WebhookContext) -> None:
     # A new member's stamp card starts with its head start.
     join_stamp_card(ctx.session, ctx.shop, customer)
     record_consent(ctx, customer)
+    mark_metafields_stale(ctx.session, ctx.shop, customer)
+    queue_welcome(ctx.session, ctx.shop, customer)
     queue_notifications(ctx.session, ctx.shop, customer)
     record_customer_events(ctx.session, ctx.shop, customer)
 

@@ -64,6 +64,7 @@ def page_context() -> dict[str, Any]:
             ("admin_rewards_pages.rewards", "Rewards"),
             ("admin_terms_pages.terms", "Terms"),
             ("admin_affiliates.affiliates", "Affiliates"),
+            ("admin_notification_pages.notifications", "Emails"),
             ("admin_pages.insights", "Insights"),
             ("admin_webhooks_pages.webhooks", "Webhooks"),
             ("admin_pages.data", "Data"),

@@ -4,7 +4,8 @@ Commission is owed once approved (the return window passed). What is owed on a c
 is its commission less what payouts already settled on it; a refund or cancellation after a
 payout makes that negative, and the claw-back is netted against the next payout. A payout
 covers the approved conversions of orders placed up to the end of its date (UTC) and is
-recorded once per affiliate and date: marking it again returns the first record.
+recorded once per affiliate and date: marking it again returns the first record. A new
+payout queues the payout email to the affiliate.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from shopify_loyalty.affiliates.accounts import find_affiliate, list_affiliates
 from shopify_loyalty.affiliates.models import ZERO, Affiliate, AffiliateConversion, AffiliatePayout
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.errors import Conflict
+from shopify_loyalty.notifications.outbox import queue_payout_notice
 from shopify_loyalty.shops.models import Shop
 
 
@@ -129,6 +131,7 @@ def mark_paid(
         conversion.paid_commission = conversion.commission
         conversion.payout_id = payout.id
     session.flush()
+    queue_payout_notice(session, shop, payout)
     return payout, True
 
 

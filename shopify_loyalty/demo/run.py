@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from shopify_loyalty.admin.dev_login import ENV_FLAG as DEV_LOGIN_FLAG
 from shopify_loyalty.app import create_app
+from shopify_loyalty.demo.emails import print_outbox, wait_for_jobs
 from shopify_loyalty.demo.storefront import Storefront, StorefrontServer
 from shopify_loyalty.demo.stream import shop_activity
 from shopify_loyalty.migrate import upgrade
@@ -75,7 +76,9 @@ def run_demo(
         summary = ", ".join(f"{count} {status}" for status, count in sorted(answers.items()))
         click.echo(f"delivered {len(deliveries)} signed webhooks: {summary}")
         wait_for_worker(services)
+        wait_for_jobs(services)
         best_member = print_members(services)
+        print_outbox(services, DEMO_SHOP)
         storefront = StorefrontServer(
             Storefront(app_url, DEMO_SHOP, settings.api_secret), host, storefront_port
         ).start()
@@ -170,6 +173,7 @@ def print_urls(app_url: str, standin_url: str, storefront_url: str, member: int 
         click.echo(f"  {storefront_url}/account/login?customer={member}   signed in as a member")
     click.echo(f"  {storefront_url}/?locale=de                 the widget in German")
     click.echo(f"  {app_url}/admin/dev-login                  the merchant admin (dev login)")
+    click.echo(f"  {app_url}/admin/notifications              emails: switches, previews, outbox")
     click.echo(f"  {app_url}/healthz                          app health, inbox and worker")
     click.echo(f"  {standin_url}/_standin/shops/{DEMO_SHOP}   the shop: webhooks, discounts, tags")
     click.echo("Inspect the inbox:  shopify-loyalty events list")

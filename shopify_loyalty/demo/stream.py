@@ -39,7 +39,9 @@ def sample_payload(topic: str) -> dict[str, Any]:
 def shop_activity(
     seed: int = 7, customers: int = 8, orders: int = 20, now: datetime | None = None
 ) -> list[Delivery]:
-    """Sign-ups followed by paid orders, with one delivery repeated as Shopify may do."""
+    """Sign-ups (in English and German, most of them accepting email marketing on Shopify's
+    consent topic, which may come first) followed by paid orders, with one delivery
+    repeated as Shopify may do."""
     rng = random.Random(seed)
     moment = now or datetime.now(UTC)
     people = []
@@ -59,10 +61,17 @@ def shop_activity(
             phone=None,
             created_at=created.isoformat(),
             updated_at=created.isoformat(),
+            locale="de" if index % 2 else "en",
         )
         payload.pop("addresses", None)
         payload.pop("default_address", None)
         people.append(payload)
+        if index % 4 != 3:
+            # Shopify may send the consent before the customer; the welcome then finds it.
+            consent = sample_payload("customers_email_marketing_consent/update")
+            consent.update(customer_id=customer_id, email_address=email)
+            consent["email_marketing_consent"]["consent_updated_at"] = created.isoformat()
+            deliveries.append(_delivery("customers_email_marketing_consent/update", consent, rng))
         deliveries.append(_delivery("customers/create", payload, rng))
     for number in range(orders):
         person = rng.choice(people)

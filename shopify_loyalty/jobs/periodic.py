@@ -1,5 +1,5 @@
 """Periodic work (expiry, birthdays, anniversaries, tier re-evaluation, paid memberships
-that ran out, discount upkeep).
+that ran out, discount upkeep, metafields of points that became spendable, notifications).
 
 Once an hour every installed shop gets one ``periodic.hourly`` job, keyed on the hour, so
 any number of workers (or a Celery beat) asking for it queue it once. Each area's
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from shopify_loyalty.affiliates.periodic import run_periodic as affiliates_periodic
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue, job
+from shopify_loyalty.metafields.periodic import run_periodic as metafields_periodic
 from shopify_loyalty.notifications.periodic import run_periodic as notifications_periodic
 from shopify_loyalty.paid_membership.periodic import run_periodic as paid_membership_periodic
 from shopify_loyalty.points.periodic import run_periodic as points_periodic
@@ -34,6 +35,7 @@ AREAS: tuple[Callable[[Services, str, datetime], Any], ...] = (
     paid_membership_periodic,
     referrals_periodic,
     affiliates_periodic,
+    metafields_periodic,
     # Last: they tell the facts the areas above recorded.
     notifications_periodic,
     program_events_periodic,

@@ -15,6 +15,7 @@ JOB_MODULES: tuple[str, ...] = (
     "shopify_loyalty.notifications.sending",
     "shopify_loyalty.flow.triggers",
     "shopify_loyalty.outbound_webhooks.deliveries",
+    "shopify_loyalty.metafields.sync",
 )
 
 _loaded = False

@@ -7,6 +7,7 @@ the same file (written to a temporary name, then renamed) instead of adding a se
 from __future__ import annotations
 
 import os
+import shutil
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -59,9 +60,17 @@ def outbox_folder(instance_path: Path, shop_domain: str) -> Path:
     return Path(instance_path) / "outbox" / shop_domain
 
 
+def outbox_file(folder: Path, message_id: int, kind: str) -> Path:
+    return folder / f"{message_id:08d}-{kind}.eml"
+
+
+def delete_shop_outbox(instance_path: Path, shop_domain: str) -> None:
+    shutil.rmtree(outbox_folder(instance_path, shop_domain), ignore_errors=True)
+
+
 def write_to_outbox(folder: Path, message_id: int, kind: str, email: EmailMessage) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{message_id:08d}-{kind}.eml"
+    target = outbox_file(folder, message_id, kind)
     partial = target.with_suffix(".eml.partial")
     partial.write_bytes(email.as_bytes())
     os.replace(partial, target)

@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.notifications.kinds import Kind
 from shopify_loyalty.orders.records import find_order
+from shopify_loyalty.points.bonuses import signup_key
 from shopify_loyalty.points.expiry import upcoming_expiry
-from shopify_loyalty.points.ledger import balance_of
+from shopify_loyalty.points.ledger import balance_of, find_entry
 from shopify_loyalty.points.models import ExpiryReminder, LedgerEntry
 from shopify_loyalty.points.sources import (
     ANNIVERSARY_BONUS,
     BIRTHDAY_BONUS,
     ORDER_REASON,
-    SIGNUP_BONUS,
     Source,
 )
 from shopify_loyalty.programs.config import load
@@ -44,8 +44,8 @@ from shopify_loyalty.tiers.rules import TierConfig
 # The last chance comes this long before points expire (when the warning came earlier).
 LAST_CHANCE = timedelta(days=3)
 
+# The sign-up bonus is told by the welcome (see welcome_notice), which needs no bonus.
 BONUS_KINDS: dict[str, Kind] = {
-    SIGNUP_BONUS: Kind.WELCOME,
     BIRTHDAY_BONUS: Kind.BIRTHDAY,
     ANNIVERSARY_BONUS: Kind.ANNIVERSARY,
 }
@@ -79,6 +79,18 @@ def recent_notices(
     ]
 
 
+def welcome_notice(session: Session, shop: Shop, customer: Customer) -> Notice:
+    """A new member joined (customers/create): welcomed once, with the sign-up bonus when
+    the program gives one and without it when the bonus is 0."""
+    bonus = find_entry(session, shop.id, signup_key(customer))
+    return Notice(
+        Kind.WELCOME,
+        customer.id,
+        f"welcome:{customer.id}",
+        {"points": bonus.points if bonus is not None else 0},
+    )
+
+
 def _scoped(query: Select[Any], column: Any, customer_ids: Sequence[int] | None) -> Select[Any]:
     return query if customer_ids is None else query.where(column.in_(customer_ids))
 
@@ -86,7 +98,7 @@ def _scoped(query: Select[Any], column: Any, customer_ids: Sequence[int] | None)
 def ledger_notices(
     session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
 ) -> list[Notice]:
-    """Points earned on an order, and the welcome, birthday and anniversary bonuses."""
+    """Points earned on an order, and the birthday and anniversary bonuses."""
     query = select(LedgerEntry).where(
         LedgerEntry.shop_id == shop.id,
         LedgerEntry.created_at >= since,

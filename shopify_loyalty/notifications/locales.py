@@ -1,5 +1,5 @@
-"""The language of a shopper's emails: the customer's Shopify locale when we write it,
-else English (the app keeps no shop language of its own)."""
+"""The language of an email: the customer's Shopify locale when we write it, else the
+shop's default language for emails (``email_branding.default_locale``, English unless set)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ LOCALES = ("en", "de")
 DEFAULT_LOCALE = "en"
 
 
-def email_locale(requested: str | None) -> str:
-    """``de``, ``de-DE`` or ``de_AT`` -> ``de``; anything we do not write -> English."""
+def email_locale(requested: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """``de``, ``de-DE`` or ``de_AT`` -> ``de``; anything we do not write -> ``default``."""
     language = (requested or "").replace("_", "-").split("-")[0].lower()
-    return language if language in LOCALES else DEFAULT_LOCALE
+    return language if language in LOCALES else default
 
 
-def customer_locale(customer: Customer) -> str:
-    return email_locale(customer.locale)
+def customer_locale(customer: Customer, default: str = DEFAULT_LOCALE) -> str:
+    return email_locale(customer.locale, default)

@@ -19,6 +19,7 @@ NO_EMAIL = "no_email"
 NO_CONSENT = "no_consent"
 UNSUBSCRIBED = "unsubscribed"
 CUSTOMER_GONE = "customer_gone"
+SWITCHED_OFF = "switched_off"
 
 
 class NotificationMessage(Base):
@@ -26,7 +27,8 @@ class NotificationMessage(Base):
 
     ``event_key`` names the fact; it is unique per shop, so however often a webhook is
     replayed or a periodic run repeats, the fact is told once. ``data`` is the JSON the
-    templates are rendered with, frozen when the fact happened.
+    templates are rendered with, frozen when the fact happened. A message goes to a
+    customer, or (the payout notice) to an affiliate: exactly one of the two is set.
     """
 
     __tablename__ = "notification_messages"
@@ -37,7 +39,10 @@ class NotificationMessage(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    affiliate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("affiliates.id", ondelete="CASCADE")
+    )
     kind: Mapped[str] = mapped_column(String(32))
     event_key: Mapped[str] = mapped_column(String(191))
     recipient: Mapped[str | None] = mapped_column(String(320))

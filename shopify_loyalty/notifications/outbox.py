@@ -5,7 +5,9 @@ when a reward code reaches Shopify; :func:`queue_shop_notifications` by the hour
 job. Both read the facts recorded recently (:data:`RECENT`) and queue a message for each
 one not yet queued; the unique ``(shop, event_key)`` makes a replayed webhook or a second
 run a no-op. A customer who may not receive the message (no email address, no marketing
-consent) gets a ``skipped`` row with the reason, so the fact is settled either way.
+consent) gets a ``skipped`` row with the reason, as does a message the merchant switched
+off, so the fact is settled either way. :func:`queue_welcome` is called by customers/create
+and :func:`queue_payout_notice` when the merchant marks an affiliate payout as paid.
 """
 
 from __future__ import annotations
@@ -18,17 +20,77 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shopify_loyalty.affiliates.models import Affiliate, AffiliatePayout
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue
+from shopify_loyalty.notifications.branding import email_branding
 from shopify_loyalty.notifications.consent import reason_not_to_send
-from shopify_loyalty.notifications.facts import Notice, last_chances, recent_notices
+from shopify_loyalty.notifications.facts import (
+    Notice,
+    last_chances,
+    recent_notices,
+    welcome_notice,
+)
+from shopify_loyalty.notifications.kinds import Kind
 from shopify_loyalty.notifications.locales import customer_locale
-from shopify_loyalty.notifications.models import QUEUED, SKIPPED, NotificationMessage
+from shopify_loyalty.notifications.models import (
+    NO_EMAIL,
+    QUEUED,
+    SKIPPED,
+    SWITCHED_OFF,
+    NotificationMessage,
+)
+from shopify_loyalty.notifications.switches import message_switches
 from shopify_loyalty.shops.models import Shop
 
 SEND_JOB = "notifications.send"
 RECENT = timedelta(days=7)
+
+
+def queue_welcome(session: Session, shop: Shop, customer: Customer) -> NotificationMessage | None:
+    """Welcome a new member, once, whatever the sign-up bonus."""
+    return queue_notice(session, shop, welcome_notice(session, shop, customer))
+
+
+def queue_payout_notice(
+    session: Session, shop: Shop, payout: AffiliatePayout
+) -> NotificationMessage | None:
+    """Tell the affiliate (at the email the merchant gave) that a payout was made."""
+    key = f"affiliate_payout:{payout.id}"
+    if _queued_before(session, shop, key):
+        return None
+    affiliate = session.get(Affiliate, payout.affiliate_id)
+    if affiliate is None or affiliate.shop_id != shop.id:
+        return None
+    reason = None if message_switches(session, shop).sends(Kind.AFFILIATE_PAYOUT) else SWITCHED_OFF
+    if reason is None and not affiliate.email:
+        reason = NO_EMAIL
+    data = {
+        "amount": f"{payout.amount:.2f}",
+        "currency": payout.currency,
+        "conversions": payout.conversions,
+        "covers_until": payout.covers_until.isoformat(),
+        "reference": payout.reference,
+    }
+    return _add_message(
+        session,
+        shop,
+        NotificationMessage(
+            shop_id=shop.id,
+            customer_id=None,
+            affiliate_id=affiliate.id,
+            kind=Kind.AFFILIATE_PAYOUT.value,
+            event_key=key,
+            recipient=affiliate.email,
+            locale=email_branding(session, shop).default_locale,
+            data=json.dumps(data, default=str),
+            status=QUEUED if reason is None else SKIPPED,
+            skip_reason=reason,
+            attempts=0,
+            created_at=utcnow(),
+        ),
+    )
 
 
 def queue_notifications(session: Session, shop: Shop, customer: Customer | None) -> int:
@@ -61,27 +123,40 @@ def queue_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMe
     customer = session.get(Customer, notice.customer_id)
     if customer is None or customer.shop_id != shop.id:
         return None
-    reason = reason_not_to_send(session, shop, customer, notice.kind)
+    reason = (
+        reason_not_to_send(session, shop, customer, notice.kind)
+        if message_switches(session, shop).sends(notice.kind)
+        else SWITCHED_OFF
+    )
+    default_locale = email_branding(session, shop).default_locale
     message = NotificationMessage(
         shop_id=shop.id,
         customer_id=customer.id,
         kind=notice.kind.value,
         event_key=notice.key,
         recipient=customer.email,
-        locale=customer_locale(customer),
+        locale=customer_locale(customer, default_locale),
         data=json.dumps(notice.data, default=str),
         status=QUEUED if reason is None else SKIPPED,
         skip_reason=reason,
         attempts=0,
         created_at=utcnow(),
     )
+    return _add_message(session, shop, message)
+
+
+def _add_message(
+    session: Session, shop: Shop, message: NotificationMessage
+) -> NotificationMessage | None:
+    """Store the message and, unless skipped, its send job; None when the fact was queued
+    a moment ago by another worker."""
     try:
         with session.begin_nested():
             session.add(message)
     except IntegrityError:
         # Another worker queued the same fact a moment ago.
         return None
-    if reason is None:
+    if message.status == QUEUED:
         enqueue(session, shop, SEND_JOB, {"message_id": message.id}, key=f"{SEND_JOB}:{message.id}")
     return message
 

@@ -2,9 +2,9 @@
 
 Each kind has a Jinja template per language (``templates/<locale>/<kind>.j2``) with the
 blocks ``subject``, ``heading``, ``highlight`` and ``body`` (paragraphs separated by a blank
-line), written as plain text. The layouts put them into the shop's frame: its name, the
-accent colour of its widget settings, a link to the shop and, for marketing messages, the
-unsubscribe link.
+line), written as plain text. The layouts put them into the shop's frame: its name and
+logo, the accent colour of its email branding (or of its widget), a link to the shop and,
+for marketing messages, the unsubscribe link.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from shopify_loyalty.notifications.kinds import Kind
 from shopify_loyalty.notifications.locales import email_locale
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -62,6 +63,7 @@ class Frame:
     shop_url: str
     accent: str
     on_accent: str
+    logo_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def render_message(
     unsubscribe_url: str | None,
 ) -> RenderedEmail:
     locale = email_locale(locale)
+    kind = Kind(kind).value
     template = _blocks.get_template(f"{locale}/{kind}.j2")
     context = template.new_context({**data, "shop_name": frame.shop_name, "first_name": first_name})
 

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
+from shopify_loyalty.metafields.stale import mark_metafields_stale
 from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.shops.models import Shop
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,14 @@ def append_entry(
             session.add(entry)
     except IntegrityError:
         return None
+    mark_metafields_stale(session, _shop_of(session, customer), customer)
     return entry
+
+
+def _shop_of(session: Session, customer: Customer) -> Shop:
+    shop = session.get(Shop, customer.shop_id)
+    assert shop is not None
+    return shop
 
 
 def find_entry(session: Session, shop_id: int, key: str) -> LedgerEntry | None:

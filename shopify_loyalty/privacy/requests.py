@@ -70,18 +70,19 @@ def export_customer_data(
 
 def redact_customer(
     session: Session, shop: Shop, shopify_customer_id: int | None, email: str | None = None
-) -> bool:
-    """Erase the customer's personal data; the ledger stays, tied to a pseudonymous row."""
+) -> Customer | None:
+    """Erase the customer's personal data; the ledger stays, tied to a pseudonymous row.
+    Returns the redacted customer (None when there is none)."""
     customer = _locate(session, shop, shopify_customer_id, email)
     if customer is None:
-        return False
+        return None
     for field in PERSONAL_FIELDS:
         setattr(customer, field, None)
     customer.redacted_at = customer.redacted_at or utcnow()
     _load_customer_data_modules()
     for redactor in _EXTRA_REDACTORS:
         redactor(session, shop, customer)
-    return True
+    return customer
 
 
 def redact_shop(session: Session, shop: Shop, keep_event_id: int | None = None) -> None:

@@ -19,6 +19,8 @@ SECTION_MODULES: tuple[str, ...] = (
     "shopify_loyalty.lifecycle.rules",
     "shopify_loyalty.storefront.widget_settings",
     "shopify_loyalty.paid_membership.rules",
+    "shopify_loyalty.notifications.branding",
+    "shopify_loyalty.notifications.switches",
 )
 
 C = TypeVar("C", bound=type[Any])

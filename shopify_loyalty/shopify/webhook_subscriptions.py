@@ -19,6 +19,8 @@ WEBHOOK_TOPICS = (
     "customers/create",
     "customers/update",
     "customers/delete",
+    # Since API version 2025-01 the email marketing consent arrives only on this topic.
+    "customers_email_marketing_consent/update",
     "app/uninstalled",
 )
 ALREADY_TAKEN = "already been taken"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
+from shopify_loyalty.metafields.definitions import create_definitions
 from shopify_loyalty.services import Services
 from shopify_loyalty.shopify.admin_client import AdminClient
 from shopify_loyalty.shopify.oauth_client import TokenGrant
@@ -21,7 +22,8 @@ SHOP_QUERY = "query { shop { name email currencyCode myshopifyDomain } }"
 
 
 def install_shop(services: Services, shop_domain: str, grant: TokenGrant, method: str) -> Shop:
-    """Store the token pair, then register webhooks and read the shop's name and currency.
+    """Store the token pair, then register webhooks, create the customer metafield
+    definitions and read the shop's name and currency.
 
     Safe to repeat: a reinstall replaces the tokens and registers only missing webhooks.
     """
@@ -39,6 +41,7 @@ def install_shop(services: Services, shop_domain: str, grant: TokenGrant, method
     client = admin_client(services, shop_domain)
     data = client.execute(SHOP_QUERY)
     register_webhooks(client, f"{services.settings.app_url}/webhooks")
+    create_definitions(client)
     with services.db.transaction() as session:
         shop = session.scalars(select(Shop).where(Shop.domain == shop_domain)).one()
         info = data.get("shop") or {}

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
+from shopify_loyalty.metafields.stale import mark_metafields_stale
 from shopify_loyalty.orders.models import Order
 from shopify_loyalty.privacy.requests import register_customer_data
 from shopify_loyalty.programs.config import load
@@ -335,6 +336,10 @@ def _append(
     card.collected = state.collected
     card.completed_cards = state.completed_cards
     card.updated_at = utcnow()
+    customer = session.get(Customer, card.customer_id)
+    shop = session.get(Shop, card.shop_id)
+    if shop is not None:
+        mark_metafields_stale(session, shop, customer)
     return entry
 
 

@@ -43,6 +43,7 @@ from shopify_loyalty.standin.state import (
     Segment,
     WebhookSubscription,
     gid,
+    isoformat,
 )
 
 Resolver = Callable[[ResolveContext, dict[str, Any]], Any]
@@ -665,6 +666,21 @@ def metafields_set(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
             fail("value", f"Value is invalid for type {kind}", "INVALID_VALUE")
     if errors:
         return {"metafields": None, "userErrors": errors}
+    ctx.shop.metafield_writes.append(
+        {
+            "at": isoformat(ctx.now),
+            "metafields": [
+                {
+                    "ownerId": str(entry["ownerId"]),
+                    "namespace": str(entry.get("namespace") or "$app"),
+                    "key": str(entry["key"]),
+                    "type": str(entry["type"]),
+                    "value": str(entry["value"]),
+                }
+                for entry in entries
+            ],
+        }
+    )
     stored = []
     for entry in entries:
         owner = str(entry["ownerId"])

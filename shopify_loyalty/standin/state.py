@@ -50,6 +50,8 @@ WEBHOOK_TOPICS = (
     "customers/enable",
     "customers/disable",
     "customers/merge",
+    "customers_email_marketing_consent/update",
+    "customers_marketing_consent/update",
     "customer_tags/added",
     "customer_tags/removed",
     "orders/create",
@@ -308,6 +310,9 @@ class ShopState:
     metafields: dict[str, dict[tuple[str, str], Metafield]] = field(default_factory=dict)
     # Shopify Flow: the triggers received (flowTriggerReceive), oldest first.
     flow_triggers: list[dict[str, Any]] = field(default_factory=list)
+    metafield_definitions: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    # Every accepted metafieldsSet call, in order: what tests assert about batching.
+    metafield_writes: list[dict[str, Any]] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     request_log: deque[RequestRecord] = field(
         default_factory=lambda: deque(maxlen=REQUEST_LOG_SIZE)
@@ -416,6 +421,19 @@ class ShopState:
                 }
                 for customer in self.customers.values()
             ],
+            "metafield_definitions": [
+                {
+                    "id": definition["id"],
+                    "owner_type": definition["ownerType"],
+                    "namespace": definition["namespace"],
+                    "key": definition["key"],
+                    "type": definition["type"]["name"],
+                    "name": definition["name"],
+                    "access": definition["access"],
+                }
+                for definition in self.metafield_definitions.values()
+            ],
+            "metafield_writes": list(self.metafield_writes),
             "segments": [
                 {"id": gid("Segment", seg.id), "name": seg.name, "query": seg.query}
                 for seg in self.segments.values()

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue
+from shopify_loyalty.metafields.stale import mark_metafields_stale
 from shopify_loyalty.points.ledger import append_entry, find_entry
 from shopify_loyalty.points.rules import PointsConfig
 from shopify_loyalty.points.sources import Source
@@ -303,6 +304,7 @@ def _move(
     )
     session.add(move)
     session.flush()
+    mark_metafields_stale(session, shop, customer)
     for level in config.levels_between(from_rank, to_rank):
         _give_entry_reward(session, shop, customer, level, now)
     enqueue(

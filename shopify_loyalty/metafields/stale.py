@@ -1,0 +1,87 @@
+"""Marking a customer's metafields as possibly out of date, and scheduling the flush.
+
+Called wherever a customer's balance, stamps, tier or stage may change (a ledger row, a
+stamp, a tier move, a new member), in the caller's transaction; see ``sync`` for the flush.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.jobs.models import Job
+from shopify_loyalty.jobs.queue import enqueue
+from shopify_loyalty.metafields.models import CustomerMetafieldSync
+from shopify_loyalty.shops.models import Shop
+
+FLUSH_JOB = "metafields.flush"
+# How long a flush waits for more events of the same burst.
+FLUSH_DELAY = timedelta(seconds=3)
+
+
+def mark_metafields_stale(session: Session, shop: Shop, customer: Customer | None) -> None:
+    """Something happened to the customer that may change their metafields."""
+    if customer is None or customer.redacted_at is not None or customer.deleted_at is not None:
+        return
+    now = utcnow()
+    row = _sync_row(session, shop, customer.id)
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = CustomerMetafieldSync(
+                    shop_id=shop.id, customer_id=customer.id, written="{}", stale_since=now
+                )
+                session.add(row)
+        except IntegrityError:
+            row = _sync_row(session, shop, customer.id)
+            assert row is not None
+    if row.stale_since is None:
+        row.stale_since = now
+    schedule_flush(session, shop, now)
+
+
+def mark_customers_stale(session: Session, shop: Shop, customer_ids: Iterable[int]) -> int:
+    count = 0
+    for customer_id in set(customer_ids):
+        customer = session.get(Customer, customer_id)
+        if customer is not None and customer.shop_id == shop.id:
+            mark_metafields_stale(session, shop, customer)
+            count += 1
+    return count
+
+
+def _sync_row(session: Session, shop: Shop, customer_id: int) -> CustomerMetafieldSync | None:
+    return session.scalar(
+        select(CustomerMetafieldSync).where(
+            CustomerMetafieldSync.shop_id == shop.id,
+            CustomerMetafieldSync.customer_id == customer_id,
+        )
+    )
+
+
+def schedule_flush(
+    session: Session, shop: Shop, now: datetime, delay: timedelta = FLUSH_DELAY
+) -> None:
+    """One waiting flush per shop: when one is waiting, it will see this change too."""
+    waiting = session.scalar(
+        select(Job.id)
+        .where(Job.shop_id == shop.id, Job.kind == FLUSH_JOB, Job.status == "pending")
+        .limit(1)
+    )
+    if waiting is not None:
+        return
+    enqueue(
+        session,
+        shop,
+        FLUSH_JOB,
+        {},
+        key=f"{FLUSH_JOB}:{now.isoformat()}:{uuid.uuid4().hex[:8]}",
+        run_at=now + delay,
+    )
