@@ -14,8 +14,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from shopify_loyalty.standin import flow_triggers  # noqa: F401  (registers flowTriggerReceive)
-from shopify_loyalty.standin import metafield_definitions  # noqa: F401  (registers it)
+from shopify_loyalty.standin import (
+    flow_triggers,  # noqa: F401  (registers flowTriggerReceive)
+    metafield_definitions,  # noqa: F401  (registers it)
+)
 from shopify_loyalty.standin.admin_mutations import MUTATION_FIELDS
 from shopify_loyalty.standin.admin_objects import ResolveContext
 from shopify_loyalty.standin.admin_queries import QUERY_FIELDS
