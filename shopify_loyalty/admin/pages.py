@@ -234,6 +234,7 @@ def data() -> str:
 def _customer_page(found: Customer, error: LoyaltyError | None) -> str:
     # Imported here as in customers_api: each area owns its summary of a customer.
     from shopify_loyalty.lifecycle.stages import lifecycle_stage
+    from shopify_loyalty.paid_membership.views import membership_history_json
     from shopify_loyalty.stamps.cards import card_summary
     from shopify_loyalty.tiers.membership import tier_name
 
@@ -246,6 +247,7 @@ def _customer_page(found: Customer, error: LoyaltyError | None) -> str:
         stamps=card_summary(session, g.shop, found),
         tier=tier_name(session, g.shop, found),
         stage=lifecycle_stage(session, g.shop, found),
+        membership=membership_history_json(session, g.shop, found),
         ledger=recent_entries(session, found, limit=LEDGER_ROWS),
         error=error.message if error else None,
         error_field=field if field in ("points", "reason") else "points",

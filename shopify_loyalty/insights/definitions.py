@@ -71,6 +71,20 @@ DEFINITIONS: dict[str, str] = {
         "Moves between tiers in the period; an upgrade is a move to a higher tier, a "
         "downgrade one to a lower tier or to none."
     ),
+    "paid_members": (
+        "Customers holding a paid membership period at the start and at the end of the "
+        "period; refunded and cancelled periods never count."
+    ),
+    "new_paid_members": "Customers whose first paid membership period starts in the period.",
+    "churned_paid_members": (
+        "Paid members at the start of the period who are not members at its end (their "
+        "membership ran out or was refunded, and was not renewed); the churn rate is that "
+        "number / paid members at the start x 100."
+    ),
+    "membership_revenue": (
+        "What membership lines paid in the period cost after their discounts, not counting "
+        "cancelled orders, less membership refunds made in the period, in the shop's currency."
+    ),
     "affiliate_revenue": (
         "Revenue of the orders an affiliate brought in the period, not rejected as fraud "
         "nor voided by a cancellation or a full refund."

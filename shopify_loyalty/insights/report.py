@@ -27,6 +27,7 @@ from shopify_loyalty.insights.periods import Period
 from shopify_loyalty.insights.points import point_value, points_flow, valuing_reward
 from shopify_loyalty.insights.surveys import survey_answers
 from shopify_loyalty.insights.tiers import tier_figures
+from shopify_loyalty.paid_membership.insights import membership_figures
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.models import CARD_COMPLETED, StampEntry
@@ -77,6 +78,7 @@ def kpi_report(session: Session, shop: Shop, period: Period) -> dict[str, Any]:
         "points": _points(session, shop, start, end),
         "stamps": {"cards_completed": _cards_completed(session, shop, start, end)},
         "tiers": _tiers(session, shop, start, end),
+        "paid_membership": membership_figures(session, shop, start, end),
         "affiliates": _affiliates(session, shop, period),
         "definitions": DEFINITIONS,
     }
