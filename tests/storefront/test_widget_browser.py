@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import requests
 
 from tests.browser import screenshot_path
 from tests.conftest import API_SECRET, new_id
+from tests.engine.test_paid_membership import PRODUCT, membership_line, order_with
 from tests.engine.test_stamps_webhooks import CODE_PATTERN, paid_order
 from tests.storefront.storefront_server import Storefront, StorefrontServer
 
@@ -321,3 +323,42 @@ def test_the_panel_header_stays_on_top_of_scrolled_content(
         }"""
     )
     assert on_top == [True, True, True, True]
+
+
+def test_a_paid_member_sees_the_end_date_and_perks_and_others_the_offer_to_join(
+    open_page: Callable[..., Any],
+    storefront: StorefrontServer,
+    deliver: Deliver,
+    http: requests.Session,
+    admin_headers: dict[str, str],
+) -> None:
+    settings = http.put(
+        "/admin/api/settings/membership",
+        json={"product_ids": [PRODUCT], "product_handle": "vip-club", "points_multiplier": "2"},
+        headers=admin_headers,
+    )
+    assert settings.status_code == 200, settings.text
+    paying, other = new_id(), new_id()
+    paid_at = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    deliver("orders/paid", order_with(paying, [membership_line()], paid_at))
+
+    storefront.storefront.customer_id = paying
+    page = open_page(DESKTOP)
+    launcher(page).click()
+    panel = dialog(page)
+    panel.get_by_text("Membership").wait_for()
+    assert panel.get_by_text(re.compile(r"^VIP Club member until .*2027")).count() == 1
+    assert panel.get_by_text("10% off with code LOYALTY-PAID-MEMBER").count() == 1
+    assert panel.get_by_text("2x points on every order").count() == 1
+    assert panel.get_by_text("Free shipping with code LOYALTY-PAID-MEMBER-SHIPPING").count() == 1
+    assert panel.get_by_role("link", name="Become a member").count() == 0
+    page.screenshot(path=str(screenshot_path("widget-paid-member")))
+
+    storefront.storefront.customer_id = other
+    page = open_page(DESKTOP)
+    launcher(page).click()
+    panel = dialog(page)
+    panel.get_by_text("Join VIP Club: 10% off, 2x points").wait_for()
+    assert panel.get_by_role("link", name="Become a member").get_attribute("href") == (
+        "/products/vip-club"
+    )

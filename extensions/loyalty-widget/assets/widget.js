@@ -241,6 +241,8 @@
         })) : null,
       stampsView(me.stamps),
       tierView(),
+      membershipView(),
+      perksView(),
       referralView(),
       feedbackView(),
       birthdayView(),
@@ -284,6 +286,27 @@
           h("i", { style: "width:" + percent + "%" })),
         h("p", { class: "m" }, t("tier_to_next", { amount: tier.to_next, tier: tier.next }))
       ] : h("p", { class: "m" }, t("tier_top")));
+  }
+
+  // The paid membership: its end date for members, the offer and product link for others.
+  function membershipView() {
+    var m = me.membership, plan = m && m.plan;
+    if (!plan) return null;
+    var day = function (iso) { return new Date(iso).toLocaleDateString(locale); };
+    return h("section", null, h("h3", null, t("membership_heading")),
+      m.status === "active" ? h("p", null, t("membership_active", { plan: plan.name, date: day(m.ends_at) })) :
+        [m.status === "ended" ? h("p", { class: "m" }, t("membership_ended", { plan: plan.name, date: day(m.ends_at) })) : null,
+          h("p", null, t("membership_offer", { plan: plan.name, percent: plan.discount_percent, multiplier: plan.points_multiplier })),
+          m.join_url ? h("a", { class: "b", href: m.join_url }, t("membership_join")) : null]);
+  }
+
+  function perksView() {
+    var p = me.perks;
+    if (!p || (!p.discount_code && !p.shipping_code && p.points_multiplier === "1")) return null;
+    return h("section", null, h("h3", null, t("perks_heading")), h("ul", null,
+      p.discount_code ? h("li", null, t("perk_discount", { percent: p.discount_percent, code: p.discount_code })) : null,
+      p.points_multiplier !== "1" ? h("li", null, t("perk_multiplier", { multiplier: p.points_multiplier })) : null,
+      p.shipping_code ? h("li", null, t("perk_free_shipping", { code: p.shipping_code })) : null));
   }
 
   function rewardsView() {
