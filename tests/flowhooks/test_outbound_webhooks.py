@@ -10,11 +10,16 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
+from shopify_loyalty.points.periodic import run_periodic as points_periodic
+from shopify_loyalty.points.rules import add_months
+from shopify_loyalty.program_events.periodic import run_periodic as program_events_periodic
+from shopify_loyalty.services import Services
 from shopify_loyalty.standin.app import StandinServer
 from tests.conftest import new_id, sample
 from tests.engine.test_stamps_webhooks import paid_order
@@ -410,3 +415,42 @@ def test_a_retry_due_while_the_merchant_paused_the_endpoint_is_sent_on_resuming(
         ]
     )
     assert [a["status_code"] for a in delivered["attempts"]] == [503, 200]
+
+
+def test_the_expiry_warning_of_the_periodic_work_reaches_flow_and_the_endpoint_once(
+    deliver: Deliver,
+    receiver: Receiver,
+    http: requests.Session,
+    admin_headers: dict[str, str],
+    services: Services,
+    standin: StandinServer,
+    shop: str,
+    wait_for: Wait,
+) -> None:
+    register_endpoint(http, admin_headers, receiver.url, ["points.expiring"])
+    response = http.put(
+        "/admin/api/settings/points",
+        json={"expiry_months": 6, "expiry_reminder_days": 30},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.text
+    customer_id = new_id()
+    deliver("customers/create", member_payload(customer_id, locale="en"))
+    view = http.get(f"/admin/api/customers/{customer_id}", headers=admin_headers).json()
+    ends = add_months(datetime.fromisoformat(view["ledger"][0]["created_at"]), 6)
+    remind_at = ends - timedelta(days=30)
+
+    points_periodic(services, shop, remind_at)
+    first = program_events_periodic(services, shop, remind_at)
+    again = program_events_periodic(services, shop, remind_at + timedelta(hours=1))
+
+    assert (first, again) == (1, 0)
+    [request] = wait_for(lambda: list(receiver.requests))
+    assert request.json()["data"] == {"points": 100, "expires_on": ends.date().isoformat()}
+    [trigger] = wait_for(lambda: flow_triggers(standin, shop))
+    assert trigger["handle"] == "loyalty-points-expiring"
+    assert trigger["payload"] == {
+        "customer_id": customer_id,
+        "Points": 100,
+        "Expires on": ends.date().isoformat(),
+    }
