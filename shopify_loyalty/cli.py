@@ -136,14 +136,20 @@ def keys() -> None:
 
 @keys.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt every stored token under the newest LOYALTY_ENCRYPTION_KEY.
+    """Re-encrypt every stored token and webhook signing secret under the newest
+    LOYALTY_ENCRYPTION_KEY.
 
     Put the new key first and keep the old ones after it, run this, then drop the old keys.
     """
+    from shopify_loyalty.outbound_webhooks.endpoints import rotate_secret_encryption
     from shopify_loyalty.shops.tokens import rotate_token_encryption
 
-    changed = rotate_token_encryption(_services())
+    services = _services()
+    changed = rotate_token_encryption(services)
     click.echo(f"re-encrypted the tokens of {changed} shops under the newest key")
+    with services.db.transaction() as session:
+        secrets = rotate_secret_encryption(session, services.cipher)
+    click.echo(f"re-encrypted the signing secrets of {secrets} webhook endpoints")
 
 
 @main.group()

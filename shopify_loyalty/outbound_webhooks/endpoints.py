@@ -174,3 +174,12 @@ def _description(value: Any) -> str | None:
             field="description",
         )
     return value.strip() or None
+
+
+def rotate_secret_encryption(session: Session, cipher: TokenCipher) -> int:
+    """Re-encrypt every endpoint's signing secret under the newest encryption key (part of
+    ``shopify-loyalty keys rotate``); returns how many endpoints there were."""
+    endpoints = list(session.scalars(select(WebhookEndpoint)))
+    for endpoint in endpoints:
+        endpoint.secret_encrypted = cipher.rotate(endpoint.secret_encrypted)
+    return len(endpoints)
