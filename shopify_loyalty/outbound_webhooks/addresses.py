@@ -4,7 +4,9 @@ A merchant (or whoever holds a session) must not be able to point the app at the
 around it, so the host name is resolved and every address it has is checked: loopback,
 private, link-local (cloud metadata), shared, multicast, reserved and unspecified
 addresses are refused, IPv4 inside IPv6 included. The check runs when an endpoint is saved
-and again before every attempt, since DNS answers change; redirects are never followed.
+and again before every attempt, and the attempt connects to an address the check passed
+(sending.py), so a DNS answer that changes in between cannot redirect it; redirects are
+never followed.
 ``LOYALTY_WEBHOOKS_ALLOW_LOOPBACK=1`` lets tests and the demo use 127.0.0.1 (see config).
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shopify_loyalty.errors import InvalidInput
@@ -25,8 +28,26 @@ class RefusedDestination(InvalidInput):
     """The URL may not receive webhooks; the message says why."""
 
 
-def check_destination(url: str) -> None:
-    """Raise :class:`RefusedDestination` (field ``url``) unless ``url`` may receive webhooks."""
+@dataclass(frozen=True)
+class Destination:
+    """A URL that passed the check, with the addresses its host resolved to."""
+
+    scheme: str
+    host: str
+    port: int
+    target: str  # path and query, as sent in the request line
+    addresses: tuple[IPAddress, ...]
+
+    @property
+    def host_header(self) -> str:
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return name if self.port == default else f"{name}:{self.port}"
+
+
+def check_destination(url: str) -> Destination:
+    """The checked destination of ``url``; raises :class:`RefusedDestination` (field
+    ``url``) unless ``url`` may receive webhooks."""
     if not isinstance(url, str) or not url.strip():
         raise RefusedDestination("url is required: an https:// address", field="url")
     if len(url) > MAX_URL_LENGTH:
@@ -41,7 +62,8 @@ def check_destination(url: str) -> None:
         raise RefusedDestination("url must be an https:// address", field="url")
     if parts.username or parts.password:
         raise RefusedDestination("url must not carry a user name or password", field="url")
-    addresses = resolve(host, port or (443 if parts.scheme == "https" else 80))
+    port = port or (443 if parts.scheme == "https" else 80)
+    addresses = resolve(host, port)
     loopback = loopback_allowed() and all(address.is_loopback for address in addresses)
     if parts.scheme != "https" and not loopback:
         raise RefusedDestination("url must be an https:// address", field="url")
@@ -50,6 +72,8 @@ def check_destination(url: str) -> None:
             raise RefusedDestination(
                 f"url must reach a public address; {host} resolves to {address}", field="url"
             )
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Destination(parts.scheme, host, port, target, tuple(addresses))
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:

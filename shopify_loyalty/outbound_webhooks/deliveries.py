@@ -18,15 +18,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
-from shopify_loyalty.errors import LoyaltyError
 from shopify_loyalty.jobs.queue import enqueue, job
-from shopify_loyalty.outbound_webhooks.addresses import check_destination
 from shopify_loyalty.outbound_webhooks.config import retry_base_seconds
 from shopify_loyalty.outbound_webhooks.models import (
     ACTIVE,
@@ -38,6 +35,7 @@ from shopify_loyalty.outbound_webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from shopify_loyalty.outbound_webhooks.sending import Outcome, post_webhook
 from shopify_loyalty.outbound_webhooks.signing import (
     EVENT_ID_HEADER,
     SHOP_HEADER,
@@ -54,8 +52,6 @@ from shopify_loyalty.shops.models import Shop
 JOB = "webhooks.deliver"
 MAX_ATTEMPTS = 8
 PAUSE_AFTER_FAILURES = 16
-TIMEOUT_SECONDS = 10.0
-EXCERPT_CHARACTERS = 500
 USER_AGENT = "shopify-loyalty-webhooks/1"
 
 
@@ -170,7 +166,7 @@ def deliver_attempt(services: Services, shop_domain: str, payload: dict[str, Any
         secret = services.cipher.decrypt(endpoint.secret_encrypted)
         body = event_body(shop, event, shopify_customer_id)
         headers = _headers(secret, body, event, shop)
-    outcome = _post(url, body, headers)
+    outcome = post_webhook(url, body, headers)
     with services.db.transaction() as session:
         loaded = _load(session, shop_domain, delivery_id)
         if loaded is None:
@@ -205,54 +201,6 @@ def _headers(secret: str, body: bytes, event: ProgramEvent, shop: Shop) -> dict[
         TOPIC_HEADER: event.topic,
         SHOP_HEADER: shop.domain,
     }
-
-
-class Outcome:
-    def __init__(
-        self,
-        *,
-        status_code: int | None = None,
-        excerpt: str | None = None,
-        error: str | None = None,
-        latency_ms: int = 0,
-    ) -> None:
-        self.status_code = status_code
-        self.excerpt = excerpt
-        self.error = error
-        self.latency_ms = latency_ms
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
-    try:
-        check_destination(url)
-    except LoyaltyError as refused:
-        return Outcome(error=f"not sent: {refused.message}"[:500])
-    started = time.monotonic()
-    try:
-        with requests.post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            excerpt = _excerpt(response)
-            status = response.status_code
-    except requests.RequestException as error:
-        latency = int((time.monotonic() - started) * 1000)
-        return Outcome(error=f"{type(error).__name__}: {error}"[:500], latency_ms=latency)
-    latency = int((time.monotonic() - started) * 1000)
-    return Outcome(status_code=status, excerpt=excerpt, latency_ms=latency)
-
-
-def _excerpt(response: requests.Response) -> str:
-    raw = next(response.iter_content(EXCERPT_CHARACTERS * 4), b"")
-    return raw.decode("utf-8", errors="replace")[:EXCERPT_CHARACTERS]
 
 
 def _record(

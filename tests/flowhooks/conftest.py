@@ -4,17 +4,25 @@ poll that waits for the worker to finish future-dated retries."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import ssl
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from shopify_loyalty.services import Services
 from tests.notifications.conftest import Deliver, admin_headers, deliver  # noqa: F401
@@ -46,10 +54,7 @@ class Receiver:
             return self.statuses.popleft() if self.statuses else self.default_status
 
 
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    monkeypatch.setenv("LOYALTY_WEBHOOKS_ALLOW_LOOPBACK", "1")
-    monkeypatch.setenv("LOYALTY_WEBHOOKS_RETRY_BASE_SECONDS", "0.05")
+def serve_receiver(tls: ssl.SSLContext | None = None) -> tuple[Receiver, ThreadingHTTPServer]:
     holder: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -70,12 +75,81 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    holder["receiver"] = Receiver(f"http://127.0.0.1:{server.server_port}/hooks")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield holder["receiver"]
+    scheme = "http"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    holder["receiver"] = Receiver(f"{scheme}://127.0.0.1:{server.server_port}/hooks")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return holder["receiver"], server
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    monkeypatch.setenv("LOYALTY_WEBHOOKS_ALLOW_LOOPBACK", "1")
+    monkeypatch.setenv("LOYALTY_WEBHOOKS_RETRY_BASE_SECONDS", "0.05")
+    found, server = serve_receiver()
+    yield found
     server.shutdown()
     server.server_close()
+
+
+def self_signed(folder: Path, names: list[str], addresses: list[str]) -> tuple[Path, Path]:
+    """A self-signed certificate (its own CA) for the names and addresses, and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test receiver")])
+    now = datetime.now(UTC)
+    alternative = [x509.DNSName(name) for name in names] + [
+        x509.IPAddress(ipaddress.ip_address(address)) for address in addresses
+    ]
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(alternative), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "receiver.pem", folder / "receiver.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_receiver_for(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Callable[[list[str], list[str]], Receiver]]:
+    """An HTTPS receiver whose certificate names ``names`` and ``addresses``; the app trusts
+    it as a CA (``REQUESTS_CA_BUNDLE``)."""
+    monkeypatch.setenv("LOYALTY_WEBHOOKS_ALLOW_LOOPBACK", "1")
+    monkeypatch.setenv("LOYALTY_WEBHOOKS_RETRY_BASE_SECONDS", "0.05")
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(names: list[str], addresses: list[str]) -> Receiver:
+        cert, key = self_signed(tmp_path, names, addresses)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        found, server = serve_receiver(context)
+        servers.append(server)
+        return found
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

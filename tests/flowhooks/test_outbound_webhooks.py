@@ -454,3 +454,43 @@ def test_the_expiry_warning_of_the_periodic_work_reaches_flow_and_the_endpoint_o
         "Points": 100,
         "Expires on": ends.date().isoformat(),
     }
+
+
+def test_an_https_endpoint_gets_the_event_over_a_verified_connection(
+    deliver: Deliver,
+    tls_receiver_for: Callable[[list[str], list[str]], Receiver],
+    http: requests.Session,
+    admin_headers: dict[str, str],
+    wait_for: Wait,
+) -> None:
+    receiver = tls_receiver_for(["localhost"], ["127.0.0.1"])
+    assert receiver.url.startswith("https://127.0.0.1:")
+    endpoint = register_endpoint(http, admin_headers, receiver.url, ["points.earned"])
+
+    deliver("customers/create", member_payload(new_id(), locale="en"))
+
+    [request] = wait_for(lambda: list(receiver.requests))
+    assert request.path == "/hooks"
+    assert request.headers["Host"] == receiver.url.removeprefix("https://").removesuffix("/hooks")
+    assert verify_signature(endpoint["secret"], request.headers, request.body)
+
+
+def test_an_https_endpoint_whose_certificate_names_another_host_is_not_trusted(
+    deliver: Deliver,
+    tls_receiver_for: Callable[[list[str], list[str]], Receiver],
+    http: requests.Session,
+    admin_headers: dict[str, str],
+    wait_for: Wait,
+) -> None:
+    receiver = tls_receiver_for(["shop-crm.example"], [])
+    endpoint = register_endpoint(http, admin_headers, receiver.url, ["points.earned"])
+
+    deliver("customers/create", member_payload(new_id(), locale="en"))
+
+    [delivery] = wait_for(
+        lambda: [d for d in log_of(http, admin_headers, endpoint["id"]) if len(d["attempts"]) >= 2]
+    )
+    first = delivery["attempts"][0]
+    assert first["status_code"] is None
+    assert first["error"] == "SSLError: hostname '127.0.0.1' doesn't match 'shop-crm.example'"
+    assert receiver.requests == []
