@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from shopify_loyalty.notifications.admin_pages import blueprint as notification_pages
     from shopify_loyalty.notifications.views import blueprint as notifications
     from shopify_loyalty.outbound_webhooks.admin_api import blueprint as webhook_endpoints_api
+    from shopify_loyalty.perks.admin_api import blueprint as perks_api
     from shopify_loyalty.shops.oauth_views import blueprint as oauth
     from shopify_loyalty.storefront import embed_api, proxy_views, widget_file
 
@@ -66,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
         settings_api.blueprint,
         rewards_api,
         affiliates_api.blueprint,
+        perks_api,
         affiliate_portal.blueprint,
         proxy_views.blueprint,
         widget_file.blueprint,

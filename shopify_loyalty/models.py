@@ -25,6 +25,13 @@ from shopify_loyalty.paid_membership.models import (
     MembershipRefundLine,
     PaidMembership,
 )
+from shopify_loyalty.perks.models import (
+    AudienceMember,
+    EarlyAccessGrant,
+    EarlyAccessWindow,
+    MemberOffer,
+    PerkSegment,
+)
 from shopify_loyalty.points.models import CustomerBirthday, ExpiryReminder, LedgerEntry
 from shopify_loyalty.privacy.models import DataRequestExport
 from shopify_loyalty.program_events.models import ProgramEvent
@@ -44,22 +51,27 @@ __all__ = [
     "AffiliateCode",
     "AffiliateConversion",
     "AffiliatePayout",
+    "AudienceMember",
     "BackfillRun",
     "Base",
     "Customer",
     "CustomerBirthday",
     "CustomerMetafieldSync",
     "DataRequestExport",
+    "EarlyAccessGrant",
+    "EarlyAccessWindow",
     "EmailUnsubscribe",
     "ExpiryReminder",
     "IssuedCode",
     "Job",
     "LedgerEntry",
+    "MemberOffer",
     "MembershipPurchase",
     "MembershipRefundLine",
     "NotificationMessage",
     "Order",
     "PaidMembership",
+    "PerkSegment",
     "ProgramConfig",
     "ProgramEvent",
     "RateLimitCounter",

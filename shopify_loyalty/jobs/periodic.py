@@ -20,6 +20,7 @@ from shopify_loyalty.jobs.queue import enqueue, job
 from shopify_loyalty.metafields.periodic import run_periodic as metafields_periodic
 from shopify_loyalty.notifications.periodic import run_periodic as notifications_periodic
 from shopify_loyalty.paid_membership.periodic import run_periodic as paid_membership_periodic
+from shopify_loyalty.perks.jobs import run_periodic as perks_periodic
 from shopify_loyalty.points.periodic import run_periodic as points_periodic
 from shopify_loyalty.program_events.periodic import run_periodic as program_events_periodic
 from shopify_loyalty.referrals.periodic import run_periodic as referrals_periodic
@@ -36,6 +37,7 @@ AREAS: tuple[Callable[[Services, str, datetime], Any], ...] = (
     referrals_periodic,
     affiliates_periodic,
     metafields_periodic,
+    perks_periodic,
     # Last: they tell the facts the areas above recorded.
     notifications_periodic,
     program_events_periodic,

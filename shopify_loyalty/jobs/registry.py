@@ -11,6 +11,7 @@ JOB_MODULES: tuple[str, ...] = (
     "shopify_loyalty.referrals.jobs",
     "shopify_loyalty.affiliates.jobs",
     "shopify_loyalty.segments.tags",
+    "shopify_loyalty.perks.jobs",
     "shopify_loyalty.jobs.periodic",
     "shopify_loyalty.notifications.sending",
     "shopify_loyalty.flow.triggers",

@@ -404,6 +404,7 @@ class ShopState:
                     "ends_at": isoformat(node.ends_at),
                     "combines_with": node.combines_with,
                     "maximum_shipping_price": node.maximum_shipping_price,
+                    "minimum_requirement": node.minimum_requirement,
                 }
                 for node in self.discounts.values()
             ],

@@ -19,6 +19,7 @@ from shopify_loyalty.customers.records import CustomerDetails, find_customer, re
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.orders.models import Order
 from shopify_loyalty.paid_membership.views import membership_json, shopper_perks_json
+from shopify_loyalty.perks.storefront import early_access_windows, member_offers
 from shopify_loyalty.points.birthdays import find_birthday
 from shopify_loyalty.points.ledger import balance_of, recent_entries
 from shopify_loyalty.points.models import LedgerEntry
@@ -82,6 +83,8 @@ def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -
         "birthday": birthday.birthday.isoformat() if birthday else None,
         "feedback_orders": orders_awaiting_feedback(session, shop, customer),
         "history": history(session, customer, texts, limit=HISTORY_ROWS),
+        "offers": member_offers(session, shop, customer, texts, language, utcnow()),
+        "early_access": early_access_windows(session, shop, customer, utcnow()),
     }
 
 

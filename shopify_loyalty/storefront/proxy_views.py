@@ -1,6 +1,8 @@
 """The app proxy routes the widget calls (``/apps/loyalty/...`` on the shop's domain).
 
-Public: ``GET /proxy/api/program`` and the referral landing ``GET /proxy/r/<code>``.
+Public: ``GET /proxy/api/program``, the referral landing ``GET /proxy/r/<code>`` and
+``GET /proxy/api/early-access?product_id=&collection_ids=`` (may this shopper, or a guest,
+buy the product now).
 The logged-in shopper's (401 ``login_required`` for guests): ``GET /proxy/api/me``,
 ``GET /proxy/api/history``, ``POST /proxy/api/redeem`` ``{"reward_id"}``,
 ``POST /proxy/api/birthday`` ``{"birthday": "YYYY-MM-DD"}`` and
@@ -18,7 +20,10 @@ from urllib.parse import quote
 from flask import Blueprint, Response, g, jsonify, redirect, request
 from werkzeug.wrappers import Response as Redirect
 
+from shopify_loyalty.customers.records import find_customer
+from shopify_loyalty.db import utcnow
 from shopify_loyalty.errors import InvalidInput, error_body
+from shopify_loyalty.perks.storefront import product_access
 from shopify_loyalty.points.birthdays import set_birthday
 from shopify_loyalty.points.spending import InsufficientPoints
 from shopify_loyalty.programs.config import load
@@ -108,6 +113,26 @@ def me() -> Response:
     customer = shopper(session, shop, customer_id)
     body = member_view(session, shop, customer, locale())
     session.commit()  # the shopper's referral code is made on first sight
+    return jsonify(body)
+
+
+@blueprint.get("/api/early-access")
+def early_access() -> Response:
+    """Whether the product page's buy button is for this shopper now (guests included)."""
+    session = request_session()
+    shop = installed_shop(session, caller().shop_domain)
+    customer_id = caller().shopify_customer_id
+    customer = find_customer(session, shop, customer_id) if customer_id else None
+    texts = texts_for(locale(), load(session, shop, WidgetConfig).texts)
+    body = product_access(
+        session,
+        shop,
+        customer,
+        request.args.get("product_id"),
+        request.args.get("collection_ids"),
+        texts,
+        utcnow(),
+    )
     return jsonify(body)
 
 

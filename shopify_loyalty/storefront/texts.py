@@ -127,6 +127,15 @@ ENGLISH: dict[str, str] = {
     "error_invalid": "Please check your entry.",
     "error_already_answered": "You have already answered for this order.",
     "error_generic": "Something went wrong. Please try again.",
+    "offers_heading": "Member offers",
+    "offers_starts": "Starts {date}",
+    "offers_ends": "Until {date}",
+    "offers_not_eligible": "For selected members only",
+    "early_access_heading": "Early access",
+    "early_access_members_only": "Early access for selected members until {date}. "
+    "It opens to everyone after that.",
+    "early_access_sign_in": "Members get early access to this product. Sign in to see "
+    "whether you can buy it now.",
 }
 
 GERMAN: dict[str, str] = {
@@ -242,6 +251,15 @@ GERMAN: dict[str, str] = {
     "error_invalid": "Bitte prüfe deine Eingabe.",
     "error_already_answered": "Du hast für diese Bestellung schon geantwortet.",
     "error_generic": "Etwas ist schiefgelaufen. Bitte versuche es noch einmal.",
+    "offers_heading": "Angebote für Mitglieder",
+    "offers_starts": "Ab {date}",
+    "offers_ends": "Bis {date}",
+    "offers_not_eligible": "Nur für ausgewählte Mitglieder",
+    "early_access_heading": "Früher Zugang",
+    "early_access_members_only": "Bis {date} nur für ausgewählte Mitglieder erhältlich. "
+    "Danach für alle.",
+    "early_access_sign_in": "Mitglieder können diesen Artikel früher kaufen. Melde dich an, "
+    "um zu sehen, ob du ihn schon kaufen kannst.",
 }
 
 DEFAULT_TEXTS: dict[str, dict[str, str]] = {"en": ENGLISH, "de": GERMAN}
