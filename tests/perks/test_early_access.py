@@ -1,0 +1,165 @@
+"""Early access: the app proxy's answer for a product page for members, other customers and
+guests inside and outside a window, and the early access tag at the stand-in shop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from shopify_loyalty.perks.early_access import EARLY_ACCESS_TAG
+from shopify_loyalty.standin.app import StandinServer
+from tests.perks.conftest import (
+    MerchantApi,
+    customer_tags,
+    moment,
+    shop_state,
+    window_body,
+)
+from tests.storefront.conftest import ProxyClient
+
+GOLD = "750.00"
+
+
+def ask(proxy: ProxyClient, customer: int | None, product: str, collections: str = "") -> dict:
+    query = f"product_id={product}" + (f"&collection_ids={collections}" if collections else "")
+    response = proxy.get("/api/early-access", customer, query=query)
+    assert response.status_code == 200, response.text
+    body: dict = response.json()
+    return body
+
+
+def test_inside_the_window_only_the_audience_may_buy(
+    merchant: MerchantApi,
+    proxy: ProxyClient,
+    customer_with_spend: Callable[..., int],
+    settle: Callable[..., None],
+) -> None:
+    gold = customer_with_spend(GOLD)
+    regular = customer_with_spend("40.00")
+    created = merchant.post("/early-access", window_body())
+    settle()
+
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "open"
+    member = ask(proxy, gold, "7001")
+    assert (member["restricted"], member["allowed"], member["reason"]) == (True, True, None)
+    other = ask(proxy, regular, "7001")
+    assert (other["restricted"], other["allowed"], other["reason"]) == (
+        True,
+        False,
+        "not_in_audience",
+    )
+    assert "selected members" in other["message"]
+    guest = ask(proxy, None, "7001")
+    assert (guest["allowed"], guest["reason"]) == (False, "login_required")
+    assert "Sign in" in guest["message"]
+    through_collection = ask(proxy, regular, "7002", "9001,9005")
+    assert (through_collection["restricted"], through_collection["allowed"]) == (True, False)
+    elsewhere = ask(proxy, regular, "7003", "9005")
+    assert (elsewhere["restricted"], elsewhere["allowed"], elsewhere["message"]) == (
+        False,
+        True,
+        None,
+    )
+
+
+def test_before_and_after_the_window_everyone_may_buy(
+    merchant: MerchantApi,
+    proxy: ProxyClient,
+    customer_with_spend: Callable[..., int],
+    settle: Callable[..., None],
+) -> None:
+    regular = customer_with_spend("40.00")
+    coming = merchant.post(
+        "/early-access",
+        window_body(starts_at=moment(timedelta(days=1)), ends_at=moment(timedelta(days=2))),
+    )
+    open_now = merchant.post("/early-access", window_body(product_ids=["7100"]))
+    settle()
+    assert coming.json()["status"] == "scheduled"
+
+    before = ask(proxy, regular, "7001")
+    assert (before["restricted"], before["allowed"]) == (False, True)
+    assert ask(proxy, None, "7001")["allowed"] is True
+
+    assert ask(proxy, regular, "7100")["allowed"] is False
+    ended = merchant.post(f"/early-access/{open_now.json()['id']}/end")
+    settle()
+    assert ended.json()["status"] == "ended"
+    after = ask(proxy, regular, "7100")
+    assert (after["restricted"], after["allowed"]) == (False, True)
+
+
+def test_customers_in_the_audience_carry_the_early_access_tag_until_the_window_ends(
+    merchant: MerchantApi,
+    standin: StandinServer,
+    shop: str,
+    customer_with_spend: Callable[..., int],
+    paid_member: Callable[[], int],
+    settle: Callable[..., None],
+) -> None:
+    gold = customer_with_spend(GOLD)
+    silver = customer_with_spend("250.00")
+    paying = paid_member()
+    window = merchant.post("/early-access", window_body(audiences=["tier:gold", "paid_members"]))
+    settle()
+
+    state = shop_state(standin, shop)
+    assert EARLY_ACCESS_TAG in customer_tags(state, gold)
+    assert EARLY_ACCESS_TAG in customer_tags(state, paying)
+    assert EARLY_ACCESS_TAG not in customer_tags(state, silver)
+
+    merchant.post(f"/early-access/{window.json()['id']}/end")
+    settle()
+
+    state = shop_state(standin, shop)
+    assert EARLY_ACCESS_TAG not in customer_tags(state, gold)
+    assert EARLY_ACCESS_TAG not in customer_tags(state, paying)
+
+
+def test_a_paid_member_may_buy_and_sees_the_window_in_the_widget(
+    merchant: MerchantApi,
+    proxy: ProxyClient,
+    paid_member: Callable[[], int],
+    settle: Callable[..., None],
+) -> None:
+    paying = paid_member()
+    merchant.post("/early-access", window_body(audiences=["paid_members"]))
+    settle()
+
+    assert ask(proxy, paying, "7001")["allowed"] is True
+    me = proxy.get("/api/me", paying)
+    assert me.status_code == 200, me.text
+    [window] = me.json()["early_access"]
+    assert (window["title"], window["status"], window["product_ids"]) == (
+        "Winter collection preview",
+        "open",
+        ["7001"],
+    )
+
+
+def test_a_request_without_the_proxy_signature_is_refused(
+    http, shop: str, merchant: MerchantApi
+) -> None:
+    response = http.get(f"/proxy/api/early-access?product_id=7001&shop={shop}")
+
+    assert response.status_code == 401
+
+
+def test_bad_windows_and_questions_are_refused_naming_the_field(
+    merchant: MerchantApi, proxy: ProxyClient
+) -> None:
+    cases = {
+        "product_ids": window_body(product_ids=[], collection_ids=[]),
+        "product_ids[0]": window_body(product_ids=["shoe"]),
+        "audiences[0]": window_body(audiences=["everyone"]),
+        "ends_at": window_body(ends_at=moment(timedelta(days=200))),
+        "starts_at": window_body(starts_at="tomorrow"),
+    }
+    for field, body in cases.items():
+        response = merchant.post("/early-access", body)
+        assert response.status_code == 400, (field, response.text)
+        assert response.json()["field"] == field
+    question = proxy.get("/api/early-access", None, query="product_id=abc")
+    assert question.status_code == 400
+    assert question.json()["field"] == "product_id"

@@ -1,0 +1,86 @@
+"""The widget's ``GET /proxy/api/me`` announces member offers, with the code only for
+shoppers in the offer's audiences, and the early access windows the shopper has."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from tests.perks.conftest import MerchantApi, moment, offer_body, window_body
+from tests.storefront.conftest import ProxyClient
+
+
+def test_members_get_the_code_and_others_only_the_announcement(
+    merchant: MerchantApi,
+    proxy: ProxyClient,
+    customer_with_spend: Callable[..., int],
+    settle: Callable[..., None],
+) -> None:
+    gold = customer_with_spend("750.00")
+    regular = customer_with_spend("40.00")
+    merchant.post("/offers", offer_body(audiences=["tier:gold"]))
+    merchant.post(
+        "/offers",
+        offer_body(
+            code="SPRING",
+            title="Spring preview",
+            kind="fixed_amount",
+            value="10",
+            starts_at=moment(timedelta(days=3)),
+            ends_at=moment(timedelta(days=5)),
+        ),
+    )
+    merchant.post("/early-access", window_body())
+    settle()
+
+    mine = proxy.get("/api/me", gold).json()
+    theirs = proxy.get("/api/me", regular).json()
+
+    now_offer, coming = mine["offers"]
+    assert (now_offer["title"], now_offer["status"], now_offer["eligible"]) == (
+        "Gold week: 20% off",
+        "active",
+        True,
+    )
+    assert (now_offer["code"], now_offer["apply_path"]) == ("GOLDWEEK", "/discount/GOLDWEEK")
+    assert now_offer["headline"] == "20% off"
+    assert (coming["status"], coming["eligible"], coming["code"]) == ("scheduled", True, None)
+    assert [w["title"] for w in mine["early_access"]] == ["Winter collection preview"]
+
+    assert [o["title"] for o in theirs["offers"]] == ["Gold week: 20% off", "Spring preview"]
+    assert all(o["code"] is None and o["eligible"] is False for o in theirs["offers"])
+    assert theirs["offers"][0]["note"] == "For selected members only"
+    assert theirs["early_access"] == []
+
+
+def test_an_ended_offer_leaves_the_widget(
+    merchant: MerchantApi,
+    proxy: ProxyClient,
+    customer_with_spend: Callable[..., int],
+    settle: Callable[..., None],
+) -> None:
+    gold = customer_with_spend("750.00")
+    offer_id = merchant.post("/offers", offer_body(audiences=["tier:gold"])).json()["id"]
+    settle()
+    assert [o["code"] for o in proxy.get("/api/me", gold).json()["offers"]] == ["GOLDWEEK"]
+
+    merchant.post(f"/offers/{offer_id}/end")
+    settle()
+
+    assert proxy.get("/api/me", gold).json()["offers"] == []
+
+
+def test_offers_speak_the_shoppers_language(
+    merchant: MerchantApi,
+    proxy: ProxyClient,
+    customer_with_spend: Callable[..., int],
+    settle: Callable[..., None],
+) -> None:
+    regular = customer_with_spend("40.00")
+    merchant.post("/offers", offer_body(kind="fixed_amount", value="5"))
+    settle()
+
+    [offer] = proxy.get("/api/me", regular, query="locale=de").json()["offers"]
+
+    assert offer["headline"] == "5,00 EUR Rabatt"
+    assert offer["note"] == "Nur für ausgewählte Mitglieder"
