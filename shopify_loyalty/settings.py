@@ -20,7 +20,14 @@ DEFAULT_APP_URL = "http://127.0.0.1:8000"
 DEFAULT_ADMIN_URL = "https://{shop}"
 API_VERSION_PATTERN = re.compile(r"^\d{4}-(01|04|07|10)$")
 WORKER_MODES = ("thread", "off")
-SCOPES = ("read_orders", "read_customers", "write_customers", "write_discounts", "read_themes")
+SCOPES = (
+    "read_orders",
+    "read_customers",
+    "write_customers",
+    "write_discounts",
+    "read_themes",
+    "write_validations",
+)
 
 
 class SettingsError(ValueError):
