@@ -18,6 +18,7 @@ def register_admin_blueprints(app: Flask) -> None:
     from shopify_loyalty.admin.terms_api import blueprint as terms_api
     from shopify_loyalty.admin.terms_pages import blueprint as terms_pages
     from shopify_loyalty.admin.webhooks_pages import blueprint as webhooks_pages
+    from shopify_loyalty.perks.admin_pages import blueprint as perks_pages
 
     # The development login's cookie: signed with the app's secret (SECRET_KEY), never
     # readable by scripts, not sent on cross-site requests, HTTPS-only behind HTTPS.
@@ -32,6 +33,7 @@ def register_admin_blueprints(app: Flask) -> None:
     for blueprint in (rewards_pages, terms_pages, terms_api, import_pages, affiliate_pages):
         app.register_blueprint(blueprint)
     app.register_blueprint(webhooks_pages)
+    app.register_blueprint(perks_pages)
 
 
 def _served_over_https(app: Flask) -> bool:

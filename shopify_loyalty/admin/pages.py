@@ -27,6 +27,7 @@ from shopify_loyalty.insights.periods import Period, parse_period
 from shopify_loyalty.insights.report import kpi_report
 from shopify_loyalty.insights.tables import TABLES
 from shopify_loyalty.insights.trends import trend
+from shopify_loyalty.perks.insights import early_access_insights
 from shopify_loyalty.points.adjustments import adjust_points
 from shopify_loyalty.points.ledger import balance_of, recent_entries
 from shopify_loyalty.privacy.models import DataRequestExport
@@ -64,6 +65,7 @@ def page_context() -> dict[str, Any]:
             ("admin_rewards_pages.rewards", "Rewards"),
             ("admin_terms_pages.terms", "Terms"),
             ("admin_affiliates.affiliates", "Affiliates"),
+            ("admin_perks.perks", "Perks"),
             ("admin_notification_pages.notifications", "Emails"),
             ("admin_pages.insights", "Insights"),
             ("admin_webhooks_pages.webhooks", "Webhooks"),
@@ -205,6 +207,7 @@ def insights() -> str:
         "admin/insights.html",
         period=period,
         report=report,
+        early_access=early_access_insights(session, g.shop, utcnow()),
         tables=list(TABLES),
         revenue_chart=bar_chart("Revenue", labels, [p.revenue for p in points]),
         orders_chart=bar_chart("Paid orders", labels, [p.orders for p in points]),

@@ -233,6 +233,7 @@
         h("p", { class: "m" }, t("balance")),
         h("div", { class: "big", "data-balance": me.points_balance }, String(me.points_balance)),
         me.points_pending ? h("p", { class: "m" }, t("pending", { points: me.points_pending })) : null),
+      offersView(),
       rewardsView(),
       others.length ? h("section", null, h("h3", null, t("my_codes_heading")),
         others.map(function (c) {
@@ -249,6 +250,18 @@
       historyView(),
       termsView()
     ];
+  }
+
+  function offersView() {
+    var list = me.offers || [];
+    return list.length ? h("section", { "data-offers": "" }, h("h3", null, t("offers_heading")),
+      list.map(function (o) {
+        var when = o.status === "active" ? t("offers_ends", { date: o.ends_at.slice(0, 10) }) : t("offers_starts", { date: o.starts_at.slice(0, 10) });
+        return h("div", { class: "row", "data-offer": o.id }, h("span", null, h("strong", null, o.title), h("br"),
+          h("span", { class: "m" }, o.headline + " \u00b7 " + when + (o.note ? " \u00b7 " + o.note : "")),
+          o.code ? [h("br"), h("code", null, o.code)] : null),
+          o.apply_path ? h("a", { class: "b o", href: o.apply_path }, t("apply")) : null);
+      })) : null;
   }
 
   function stampsView(card) {
