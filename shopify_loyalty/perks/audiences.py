@@ -21,7 +21,7 @@ from shopify_loyalty.db import utcnow
 from shopify_loyalty.errors import InvalidInput
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.perks.models import AudienceMember
-from shopify_loyalty.perks.paid_members import PAID_MEMBER_TAG
+from shopify_loyalty.perks.paid_members import PAID_MEMBER_TAG, active_paid_members
 from shopify_loyalty.programs.config import load
 from shopify_loyalty.segments.membership import SEGMENT_KINDS, segment_members, segment_tag
 from shopify_loyalty.shops.models import Shop
@@ -107,7 +107,8 @@ def segment_query(audience: str) -> str:
 def computed_members(
     session: Session, shop: Shop, audiences: Iterable[str], paid_member_ids: set[int]
 ) -> dict[str, set[int]]:
-    """Our customer ids in each audience now; ``paid_member_ids`` are Shopify customer ids."""
+    """Our customer ids in each audience now. Paid members are those with an active paid
+    membership here and those whose Shopify ids (``paid_member_ids``) carry the tag."""
     wanted = list(dict.fromkeys(audiences))
     members: dict[str, set[int]] = {audience: set() for audience in wanted}
     live = select(Customer).where(
@@ -129,13 +130,18 @@ def computed_members(
                 audience = f"{SEGMENT}{name}"
                 if name and audience in members:
                     members[audience].add(member.profile.customer_id)
-    if PAID_MEMBERS in members and paid_member_ids:
-        members[PAID_MEMBERS] = {
-            customer.id
-            for customer in session.scalars(
-                live.where(Customer.shopify_customer_id.in_(paid_member_ids))
-            )
-        }
+    if PAID_MEMBERS in members:
+        tagged = (
+            {
+                customer.id
+                for customer in session.scalars(
+                    live.where(Customer.shopify_customer_id.in_(paid_member_ids))
+                )
+            }
+            if paid_member_ids
+            else set()
+        )
+        members[PAID_MEMBERS] = tagged | active_paid_members(session, shop)
     return members
 
 

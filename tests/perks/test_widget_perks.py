@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from shopify_loyalty.db import utcnow
+from tests.conftest import new_id
+from tests.engine.test_paid_membership import PRODUCT, membership_line, order_with, other_line
 from tests.perks.conftest import MerchantApi, moment, offer_body, window_body
 from tests.storefront.conftest import ProxyClient
 
@@ -84,3 +87,26 @@ def test_offers_speak_the_shoppers_language(
 
     assert offer["headline"] == "5,00 EUR Rabatt"
     assert offer["note"] == "Nur für ausgewählte Mitglieder"
+
+
+def test_a_shopper_who_bought_the_paid_membership_gets_the_paid_members_offer(
+    merchant: MerchantApi,
+    proxy: ProxyClient,
+    deliver: Callable[..., object],
+    settle: Callable[..., None],
+) -> None:
+    settings = merchant.put(
+        "/settings/membership", {"product_ids": [str(PRODUCT)], "name": "VIP Club"}
+    )
+    assert settings.status_code == 200, settings.text
+    buyer, other = new_id(), new_id()
+    deliver("orders/paid", order_with(buyer, [membership_line()], utcnow()))
+    deliver("orders/paid", order_with(other, [other_line()], utcnow()))
+    merchant.post("/offers", offer_body(audiences=["paid_members"]))
+    settle()
+
+    [mine] = proxy.get("/api/me", buyer).json()["offers"]
+    [theirs] = proxy.get("/api/me", other).json()["offers"]
+
+    assert (mine["eligible"], mine["code"]) == (True, "GOLDWEEK")
+    assert (theirs["eligible"], theirs["code"]) == (False, None)
