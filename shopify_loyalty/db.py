@@ -72,11 +72,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, *, busy_timeout_seconds: float = 30.0) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout_seconds, "check_same_thread": False},
         )
 
         @event.listens_for(engine, "connect")
@@ -86,7 +86,7 @@ def make_engine(database_url: str) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
@@ -102,9 +102,9 @@ def make_engine(database_url: str) -> Engine:
 class Database:
     """An engine and its session factory; one per process and configuration."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, busy_timeout_seconds: float = 30.0) -> None:
         self.url = database_url
-        self.engine = make_engine(database_url)
+        self.engine = make_engine(database_url, busy_timeout_seconds=busy_timeout_seconds)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+# Seconds a caller (Shopify retrying a webhook, a browser) should wait while the database is
+# unreachable or locked.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 class LoyaltyError(Exception):
@@ -69,6 +75,16 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Any:
         code = (error.name or "error").lower().replace(" ", "_")
         return jsonify(error_body(code, error.description or error.name)), error.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(error: Exception) -> Any:
+        app.logger.warning("database unavailable: %s", type(error).__name__)
+        body = error_body(
+            "database_unavailable", "The database cannot be reached; try again shortly."
+        )
+        return jsonify(body), 503, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

@@ -13,6 +13,7 @@ from shopify_loyalty.imports.models import BackfillRun
 from shopify_loyalty.inbox.models import WebhookEvent
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.metafields.models import CustomerMetafieldSync
+from shopify_loyalty.monitoring.models import AdminApiFailure, WorkerHeartbeat
 from shopify_loyalty.notifications.models import EmailUnsubscribe, NotificationMessage
 from shopify_loyalty.orders.models import Order, Refund
 from shopify_loyalty.outbound_webhooks.models import (
@@ -46,6 +47,7 @@ from shopify_loyalty.terms.models import TermsVersion
 from shopify_loyalty.tiers.models import TierDiscount, TierMembership, TierMove
 
 __all__ = [
+    "AdminApiFailure",
     "Affiliate",
     "AffiliateClick",
     "AffiliateCode",
@@ -92,4 +94,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "WorkerHeartbeat",
 ]

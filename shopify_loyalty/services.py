@@ -29,7 +29,10 @@ class Services:
     def from_settings(cls, settings: Settings) -> Services:
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=Database(
+                settings.database_url,
+                busy_timeout_seconds=settings.sqlite_busy_timeout_seconds,
+            ),
             cipher=TokenCipher(settings.encryption_keys),
         )
 

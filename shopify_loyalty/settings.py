@@ -28,6 +28,7 @@ SCOPES = (
     "read_themes",
     "write_validations",
 )
+FAULT_PAUSE_POINTS = ("after_claim", "before_commit")
 
 
 class SettingsError(ValueError):
@@ -50,6 +51,11 @@ class Settings:
     redis_url: str | None
     instance_path: Path
     worker_mode: str = "thread"
+    worker_lease_seconds: float = 120.0
+    sqlite_busy_timeout_seconds: float = 30.0
+    admin_timeout_seconds: float = 15.0
+    # A fault-test hook: the worker sleeps this long at this point of applying an event.
+    fault_pause: tuple[str, float] | None = None
     scopes: tuple[str, ...] = SCOPES
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -121,6 +127,10 @@ def load_settings(
     if worker_mode not in WORKER_MODES:
         raise SettingsError("LOYALTY_WORKER", f"must be one of {', '.join(WORKER_MODES)}")
 
+    worker_lease = _seconds(env, "LOYALTY_WORKER_LEASE_SECONDS", 120.0, 1.0, 3600.0)
+    busy_timeout = _seconds(env, "LOYALTY_SQLITE_BUSY_TIMEOUT_SECONDS", 30.0, 0.1, 600.0)
+    admin_timeout = _seconds(env, "SHOPIFY_ADMIN_TIMEOUT_SECONDS", 15.0, 0.1, 120.0)
+
     return Settings(
         api_key=api_key,
         api_secret=api_secret,
@@ -132,7 +142,40 @@ def load_settings(
         redis_url=redis_url,
         instance_path=instance,
         worker_mode=worker_mode,
+        worker_lease_seconds=worker_lease,
+        sqlite_busy_timeout_seconds=busy_timeout,
+        admin_timeout_seconds=admin_timeout,
+        fault_pause=_fault_pause(env.get("LOYALTY_FAULT_PAUSE", "")),
     )
+
+
+def _seconds(
+    env: Mapping[str, str], variable: str, default: float, low: float, high: float
+) -> float:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        raise SettingsError(variable, f"must be a number of seconds from {low:g} to {high:g}")
+    return value
+
+
+def _fault_pause(raw: str) -> tuple[str, float] | None:
+    """``after_claim=2`` or ``before_commit=30``: where and how long the worker pauses while
+    applying each event, so a fault test can cut the database or kill the process there."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    point, _, seconds = raw.partition("=")
+    if point not in FAULT_PAUSE_POINTS:
+        raise SettingsError(
+            "LOYALTY_FAULT_PAUSE", f"must be <point>=<seconds>, point one of {FAULT_PAUSE_POINTS}"
+        )
+    return point, _seconds({"LOYALTY_FAULT_PAUSE": seconds}, "LOYALTY_FAULT_PAUSE", 0, 0, 600.0)
 
 
 def _url(env: Mapping[str, str], variable: str, default: str) -> str:

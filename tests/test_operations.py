@@ -30,10 +30,14 @@ def test_health_reports_database_and_worker(http) -> None:
     response = http.get("/healthz")
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "ok"
-    assert body["database"] == "ok"
-    assert body["worker"] == "running"
-    assert body["inbox"] == {"pending": 0, "failed": 0}
+    assert (body["status"], body["degraded"]) == ("ok", [])
+    assert body["database"] == {"status": "ok"}
+    assert (body["worker"]["status"], body["worker"]["in_process"]) == ("ok", "running")
+    backlog = body["backlog"]
+    assert (backlog["events_pending"], backlog["events_failed"]) == (0, 0)
+    assert (backlog["jobs_pending"], backlog["jobs_failed"]) == (0, 0)
+    assert body["admin_api"] == {"status": "ok", "window_minutes": 15, "shops": {}}
+    assert "broker" not in body  # no REDIS_URL
 
 
 def test_events_list_shows_a_failed_event_with_its_error(

@@ -7,7 +7,7 @@ from shopify_loyalty.shops.install import uninstall_shop
 
 
 def app_uninstalled(ctx: WebhookContext) -> None:
-    uninstall_shop(ctx.session, ctx.shop)
+    uninstall_shop(ctx.session, ctx.shop, ctx.event.triggered_at)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -42,8 +42,11 @@ def authenticated_shop(header: str | None) -> Shop:
         raise Unauthorized("The session token names no shop.")
     session = request_session()
     shop = session.scalar(select(Shop).where(Shop.domain == shop_domain))
+    # Decide before ending the read: touching the expired row after the rollback would
+    # begin a new transaction, and on SQLite the install below would wait for it forever.
+    needs_install = shop is None or not shop.is_installed or shop.access_token_encrypted is None
     session.rollback()  # end the read before the install writes in its own transactions
-    if shop is None or not shop.is_installed or shop.access_token_encrypted is None:
+    if needs_install:
         token = header.split(" ", 1)[1].strip()
         try:
             grant = exchange_session_token(settings, shop_domain, token)
@@ -54,6 +57,7 @@ def authenticated_shop(header: str | None) -> Shop:
         install_shop(services, shop_domain, grant, method="token_exchange")
         session.expire_all()
         shop = session.scalars(select(Shop).where(Shop.domain == shop_domain)).one()
+    assert shop is not None  # found above, or installed just now
     g.session_token_claims = claims
     return shop
 

@@ -12,6 +12,7 @@ def register_admin_blueprints(app: Flask) -> None:
     from shopify_loyalty.admin.import_pages import blueprint as import_pages
     from shopify_loyalty.admin.imports_api import blueprint as imports_api
     from shopify_loyalty.admin.insights_api import blueprint as insights_api
+    from shopify_loyalty.admin.jobs_api import blueprint as jobs_api
     from shopify_loyalty.admin.pages import blueprint as pages
     from shopify_loyalty.admin.rewards_pages import blueprint as rewards_pages
     from shopify_loyalty.admin.segments_api import blueprint as segments_api
@@ -30,6 +31,7 @@ def register_admin_blueprints(app: Flask) -> None:
     )
     for blueprint in (insights_api, segments_api, imports_api, pages, downloads, dev_login):
         app.register_blueprint(blueprint)
+    app.register_blueprint(jobs_api)
     for blueprint in (rewards_pages, terms_pages, terms_api, import_pages, affiliate_pages):
         app.register_blueprint(blueprint)
     app.register_blueprint(webhooks_pages)

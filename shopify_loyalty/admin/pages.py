@@ -27,6 +27,7 @@ from shopify_loyalty.insights.periods import Period, parse_period
 from shopify_loyalty.insights.report import kpi_report
 from shopify_loyalty.insights.tables import TABLES
 from shopify_loyalty.insights.trends import trend
+from shopify_loyalty.jobs.history import shop_jobs
 from shopify_loyalty.perks.insights import early_access_insights
 from shopify_loyalty.points.adjustments import adjust_points
 from shopify_loyalty.points.ledger import balance_of, recent_entries
@@ -79,6 +80,9 @@ def session_token_bounce() -> str:
     return render_template("admin/bounce.html")
 
 
+FAILED_JOBS_SHOWN = 5
+
+
 @blueprint.get("")
 @blueprint.get("/")
 @require_page_shop
@@ -95,6 +99,7 @@ def dashboard() -> str:
         revenue_chart=bar_chart("Revenue per day", labels, [p.revenue for p in points]),
         members_chart=bar_chart("New members per day", labels, [p.new_members for p in points]),
         embed=embed_card(current_services(), session, g.shop.domain),
+        failed_jobs=shop_jobs(session, g.shop, "failed", FAILED_JOBS_SHOWN),
     )
 
 

@@ -1,10 +1,16 @@
-"""``POST /webhooks``: verify, store, answer. Applying the event is the worker's job."""
+"""``POST /webhooks``: verify, store, answer. Applying the event is the worker's job.
+
+A body shorter than its ``Content-Length`` (the connection dropped) is refused with 400 and
+nothing is stored; while the database cannot be reached the answer is 503 with
+``Retry-After``, so Shopify delivers the event again later.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import ClientDisconnected
 
 from shopify_loyalty.errors import error_body
 from shopify_loyalty.inbox.store import Delivery, parse_json_object, store_delivery
@@ -22,9 +28,14 @@ def receive() -> tuple[Response, int]:
     services = current_services()
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _error("payload_too_large", "Body is over 2 MiB.", 413)
-    body = request.stream.read(MAX_BODY_BYTES + 1)
+    try:
+        body = request.stream.read(MAX_BODY_BYTES + 1)
+    except ClientDisconnected:
+        return _truncated()
     if len(body) > MAX_BODY_BYTES:
         return _error("payload_too_large", "Body is over 2 MiB.", 413)
+    if request.content_length is not None and len(body) < request.content_length:
+        return _truncated()
     if not verify_webhook(
         body, request.headers.get("X-Shopify-Hmac-Sha256"), services.settings.api_secret
     ):
@@ -55,6 +66,15 @@ def receive() -> tuple[Response, int]:
     if services.worker is not None:
         services.worker.wake()
     return jsonify({"status": outcome.value, "event": event_id}), 200
+
+
+def _truncated() -> tuple[Response, int]:
+    return _error(
+        "truncated_body",
+        "The body ended before Content-Length bytes arrived.",
+        400,
+        "Content-Length",
+    )
 
 
 def _header(name: str) -> str | None:

@@ -2,8 +2,10 @@
 
 A claim is a lease (owner and expiry) taken by a conditional UPDATE, so any number of
 workers can run side by side and an event whose worker died is picked up again when its
-lease runs out. The event's effects and its ``done`` mark commit together: an event is
-applied exactly once, and the ledger's idempotency keys make a replay change nothing.
+lease runs out (``LOYALTY_WORKER_LEASE_SECONDS``). A worker whose pass failed (the database
+away) backs off, then first takes back what it had leased itself. The event's effects and
+its ``done`` mark commit together: an event is applied exactly once, and the ledger's
+idempotency keys make a replay change nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import random
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
@@ -25,17 +27,22 @@ from shopify_loyalty.inbox.context import InvalidPayload, WebhookContext
 from shopify_loyalty.inbox.dispatch import applies_after_uninstall, handler_for
 from shopify_loyalty.inbox.models import DONE, FAILED, IGNORED, PENDING, PROCESSING, WebhookEvent
 from shopify_loyalty.jobs.runner import claim_next_job, run_job
+from shopify_loyalty.monitoring.heartbeats import beat, forget
 from shopify_loyalty.services import Services
+from shopify_loyalty.shops.installations import stale_reason
 from shopify_loyalty.shops.models import Shop
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0
 POLL_SECONDS = 1.0
 PERIODIC_CHECK_SECONDS = 300.0
+HEARTBEAT_SECONDS = 5.0
+# After a failed pass the worker waits 1 s, 2 s, 4 s ... up to 30 s before the next.
+PASS_BACKOFF_BASE_SECONDS = 1.0
+PASS_BACKOFF_CAP_SECONDS = 30.0
 
 
 class Result(StrEnum):
@@ -60,8 +67,12 @@ class InboxWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.lease = timedelta(seconds=services.settings.worker_lease_seconds)
         self.last_error: str | None = None
+        self.failed_passes = 0
         self._periodic_checked = 0.0
+        self._beaten = 0.0
+        self._reported_error: str | None = None
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -77,6 +88,10 @@ class InboxWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+            try:
+                forget(self.services.db, self.owner)
+            except Exception as error:  # noqa: BLE001 - the database may be away
+                log.warning("could not remove the worker heartbeat: %s", error)
 
     def wake(self) -> None:
         self._wake.set()
@@ -88,14 +103,34 @@ class InboxWorker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self.heartbeat()
                 self.queue_periodic_work()
                 self.run_until_idle()
                 self.last_error = None
+                self.failed_passes = 0
             except Exception as error:  # the database may be away for a while
-                self.last_error = f"{type(error).__name__}: {error}"
-                log.warning("inbox worker pass failed: %s", self.last_error)
-            self._wake.wait(POLL_SECONDS)
+                self.last_error = f"{type(error).__name__}: {error}"[:1000]
+                self.failed_passes += 1
+                log.warning("inbox worker pass %d failed: %s", self.failed_passes, self.last_error)
+            self._wake.wait(self.pause_before_next_pass())
             self._wake.clear()
+
+    def pause_before_next_pass(self) -> float:
+        """The poll interval, or after failed passes a growing back-off (capped)."""
+        if not self.failed_passes:
+            return POLL_SECONDS
+        return min(
+            PASS_BACKOFF_CAP_SECONDS, PASS_BACKOFF_BASE_SECONDS * 2 ** (self.failed_passes - 1)
+        )
+
+    def heartbeat(self) -> None:
+        """Tell ``/healthz`` (in any process) that this worker is alive, every few seconds
+        and at once when its last pass failed or recovered."""
+        changed = self.last_error != self._reported_error
+        if changed or time.monotonic() - self._beaten >= HEARTBEAT_SECONDS:
+            beat(self.services.db, self.owner, self.last_error)
+            self._beaten = time.monotonic()
+            self._reported_error = self.last_error
 
     def queue_periodic_work(self) -> None:
         """Every few minutes, make sure this hour's periodic jobs are queued (keyed, so
@@ -131,17 +166,23 @@ class InboxWorker:
                 raise LookupError(f"no event {event_id}")
             event.status = PROCESSING
             event.lease_owner = self.owner
-            event.lease_until = utcnow() + LEASE
+            event.lease_until = utcnow() + self.lease
             event.attempts = event.attempts + 1
         return self.apply(event_id)
 
     # -- claiming --------------------------------------------------------------------------
-    def claim_next(self) -> int | None:
-        now = utcnow()
-        due = or_(
+    def _due(self, now: datetime) -> ColumnElement[bool]:
+        """Pending and due, leased by a worker whose lease ran out, or leased by this very
+        worker: it applies one event at a time, so such an event was cut short (the database
+        went away mid-event) and is taken back at once instead of after the lease."""
+        return or_(
             and_(WebhookEvent.status == PENDING, WebhookEvent.next_attempt_at <= now),
             and_(WebhookEvent.status == PROCESSING, WebhookEvent.lease_until < now),
+            and_(WebhookEvent.status == PROCESSING, WebhookEvent.lease_owner == self.owner),
         )
+
+    def claim_next(self) -> int | None:
+        due = self._due(utcnow())
         with self.services.db.sessions() as session:
             candidates = session.scalars(
                 select(WebhookEvent.id).where(due).order_by(WebhookEvent.id).limit(20)
@@ -157,17 +198,11 @@ class InboxWorker:
         with session.begin():
             claimed = session.execute(
                 update(WebhookEvent)
-                .where(
-                    WebhookEvent.id == event_id,
-                    or_(
-                        and_(WebhookEvent.status == PENDING, WebhookEvent.next_attempt_at <= now),
-                        and_(WebhookEvent.status == PROCESSING, WebhookEvent.lease_until < now),
-                    ),
-                )
+                .where(WebhookEvent.id == event_id, self._due(now))
                 .values(
                     status=PROCESSING,
                     lease_owner=self.owner,
-                    lease_until=now + LEASE,
+                    lease_until=now + self.lease,
                     attempts=WebhookEvent.attempts + 1,
                 )
                 .execution_options(synchronize_session=False)
@@ -176,6 +211,7 @@ class InboxWorker:
 
     # -- applying --------------------------------------------------------------------------
     def apply(self, event_id: int) -> Result:
+        self._fault_pause("after_claim", event_id)
         try:
             with self.services.db.transaction() as session:
                 return self._apply_in(session, event_id)
@@ -197,6 +233,9 @@ class InboxWorker:
             return self._finish(event, IGNORED, "shop or topic unknown at processing time")
         if not shop.is_installed and not applies_after_uninstall(event.topic):
             return self._finish(event, IGNORED, "shop has uninstalled the app")
+        stale = stale_reason(shop, event.topic, event.triggered_at)
+        if stale is not None:
+            return self._finish(event, IGNORED, stale)
         try:
             payload = json.loads(event.payload)
         except ValueError as error:
@@ -211,7 +250,16 @@ class InboxWorker:
                 services=self.services,
             )
         )
+        self._fault_pause("before_commit", event_id)
         return self._finish(event, DONE, None)
+
+    def _fault_pause(self, point: str, event_id: int) -> None:
+        """The ``LOYALTY_FAULT_PAUSE`` test hook: wait here so a test can cut the database
+        or kill the process at this point of applying an event."""
+        pause = self.services.settings.fault_pause
+        if pause is not None and pause[0] == point:
+            log.warning("fault pause: %s of event %s for %.1f s", point, event_id, pause[1])
+            self._stop.wait(pause[1])
 
     @staticmethod
     def _finish(event: WebhookEvent, status: str, note: str | None) -> Result:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.models import Job
@@ -20,10 +20,13 @@ LEASE = timedelta(seconds=300)
 MAX_ATTEMPTS = 10
 
 
-def _due(now):  # type: ignore[no-untyped-def]
+def _due(now: datetime, owner: str) -> ColumnElement[bool]:
+    """Due, abandoned by a worker whose lease ran out, or cut short in this very worker (it
+    runs one job at a time, so a job still running under its name was interrupted)."""
     return or_(
         and_(Job.status == "pending", Job.next_attempt_at <= now),
         and_(Job.status == "running", Job.lease_until < now),
+        and_(Job.status == "running", Job.lease_owner == owner),
     )
 
 
@@ -31,14 +34,14 @@ def claim_next_job(services: Services, owner: str) -> int | None:
     now = utcnow()
     with services.db.sessions() as session:
         candidates = session.scalars(
-            select(Job.id).where(_due(now)).order_by(Job.id).limit(20)
+            select(Job.id).where(_due(now, owner)).order_by(Job.id).limit(20)
         ).all()
         session.rollback()
         for job_id in candidates:
             with session.begin():
                 claimed = session.execute(
                     update(Job)
-                    .where(Job.id == job_id, _due(utcnow()))
+                    .where(Job.id == job_id, _due(utcnow(), owner))
                     .values(
                         status="running",
                         lease_owner=owner,

@@ -11,6 +11,8 @@ Rules (shopify_platform.md sections 3c and 6):
 - HTTP 429 waits ``Retry-After`` seconds; 5xx, timeouts, connection errors and Shopify's
   ``INTERNAL_SERVER_ERROR`` retry with exponential backoff and jitter (0.5 s base, 8 s cap).
   Every send counts toward ``max_attempts`` except the one retried after a refresh.
+- Every failed attempt (429, 5xx, timeout, unreachable, throttled) is told to
+  ``on_failure``, which the app uses to show recent failures per shop in ``/healthz``.
 - HTTP 401 asks ``on_unauthorized`` once for a fresh token (refresh) and retries with it;
   whatever that callback raises (a dead refresh token) reaches the caller unchanged.
 - Any other GraphQL error raises :class:`AdminApiError`; userErrors are the caller's to check
@@ -186,6 +188,7 @@ class AdminClient:
         access_token: str,
         *,
         on_unauthorized: Callable[[], str | None] | None = None,
+        on_failure: Callable[[AdminApiError], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = 6,
         throttle: ThrottleState | None = None,
@@ -197,6 +200,7 @@ class AdminClient:
         self._settings = settings
         self._access_token = access_token
         self._on_unauthorized = on_unauthorized
+        self._on_failure = on_failure
         self._sleep = sleep
         self.max_attempts = max(1, max_attempts)
         self.throttle = throttle if throttle is not None else ThrottleState()
@@ -287,6 +291,8 @@ class AdminClient:
                     return outcome
                 failure, answer_delay = outcome
                 delay = self._backoff(attempt) if answer_delay is None else answer_delay
+            if self._on_failure is not None:
+                self._on_failure(failure)
             if attempt >= self.max_attempts:
                 raise failure
             log.info(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.metafields.definitions import create_definitions
+from shopify_loyalty.monitoring.admin_failures import record_admin_failure
 from shopify_loyalty.services import Services
 from shopify_loyalty.shopify.admin_client import AdminClient
 from shopify_loyalty.shopify.oauth_client import TokenGrant
@@ -34,7 +36,8 @@ def install_shop(services: Services, shop_domain: str, grant: TokenGrant, method
             session.add(shop)
         shop.status = INSTALLED
         shop.install_method = method
-        shop.uninstalled_at = None
+        # ``uninstalled_at`` stays: with ``installed_at`` it marks the gap whose late
+        # webhooks belong to no installation (shops/installations.py).
         if shop.installed_at is None or shop.webhooks_registered_at is None:
             shop.installed_at = utcnow()
         store_grant(services, shop, grant)
@@ -60,13 +63,18 @@ def admin_client(services: Services, shop_domain: str) -> AdminClient:
         shop_domain,
         access_token(services, shop_domain),
         on_unauthorized=lambda: access_token(services, shop_domain, force_refresh=True),
+        on_failure=lambda failure: record_admin_failure(
+            services.db, shop_domain, failure.kind, failure.status, failure.message
+        ),
+        timeout=services.settings.admin_timeout_seconds,
     )
 
 
-def uninstall_shop(session: Session, shop: Shop) -> None:
-    """Shopify revoked our access: forget the tokens; the data stays until shop/redact."""
+def uninstall_shop(session: Session, shop: Shop, at: datetime | None = None) -> None:
+    """Shopify revoked our access (``at``, when it triggered the uninstall): forget the
+    tokens; the data stays until shop/redact."""
     shop.status = UNINSTALLED
-    shop.uninstalled_at = utcnow()
+    shop.uninstalled_at = min(at, utcnow()) if at is not None else utcnow()
     shop.access_token_encrypted = None
     shop.access_token_expires_at = None
     shop.refresh_token_encrypted = None

@@ -31,6 +31,7 @@ class Shop(Base):
     refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     webhooks_registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the app was last uninstalled; kept after a reinstall (see shops/installations.py).
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

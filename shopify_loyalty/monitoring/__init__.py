@@ -1,0 +1,1 @@
+"""What operators watch: worker heartbeats and recent Admin API failures per shop."""
