@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from shopify_loyalty.errors import register_error_handlers
+from shopify_loyalty.plain_numbers import IdConverter
 from shopify_loyalty.services import EXTENSION_KEY, Services, close_request_session
 from shopify_loyalty.settings import Settings, load_settings
 
@@ -27,6 +28,7 @@ def create_app(
     app.config["SECRET_KEY"] = settings.api_secret
     app.json.sort_keys = False  # type: ignore[attr-defined]
     services = register_services(app, settings)
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     register_error_handlers(app)
     app.teardown_appcontext(close_request_session)

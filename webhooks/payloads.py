@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -10,6 +11,7 @@ from shopify_loyalty.inbox.context import InvalidPayload
 
 MAX_ID = 2**63 - 1
 MAX_MONEY = Decimal("999999999999.99")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def shopify_id(payload: dict[str, Any], field: str) -> int:
@@ -51,7 +53,13 @@ def text(payload: dict[str, Any], field: str, limit: int = 255) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidPayload(field, "must be text")
-    return value[:limit]
+    return storable_text(value)[:limit]
+
+
+def storable_text(value: str) -> str:
+    """Text a database can hold: NUL removed (PostgreSQL refuses it in text) and lone
+    surrogates, which JSON escapes can carry but UTF-8 cannot, replaced by U+FFFD."""
+    return LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
 
 
 def timestamp(payload: dict[str, Any], field: str) -> datetime | None:

@@ -37,6 +37,9 @@ def authenticated_shop(header: str | None) -> Shop:
         raise Unauthorized(f"The session token is not valid: {error}") from error
     except Exception as error:  # PyJWT raises its own family for expired or forged tokens
         raise Unauthorized("The session token is not valid.") from error
+    # ShopifyAPI checks exp only when present: a token without one would never expire.
+    if not isinstance(claims.get("exp"), int | float):
+        raise Unauthorized("The session token is not valid: it has no expiry (exp).")
     shop_domain = (urlsplit(str(claims.get("dest", ""))).hostname or "").lower()
     if not is_valid_shop_domain(shop_domain):
         raise Unauthorized("The session token names no shop.")

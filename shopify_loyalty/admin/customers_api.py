@@ -19,6 +19,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import find_customer
 from shopify_loyalty.customers.search import find_customers
 from shopify_loyalty.errors import InvalidInput, NotFound
+from shopify_loyalty.plain_numbers import is_plain_number
 from shopify_loyalty.points.adjustments import adjust_points
 from shopify_loyalty.points.birthdays import find_birthday
 from shopify_loyalty.points.expiry import upcoming_expiry
@@ -44,7 +45,7 @@ MAX_SEARCH_LIMIT = 200
 def search_customers() -> Response:
     """The customers page as JSON: ``?q=`` searches name, email or Shopify id."""
     raw_limit = request.args.get("limit", str(SEARCH_LIMIT))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_SEARCH_LIMIT:
+    if not is_plain_number(raw_limit, 4) or not 1 <= int(raw_limit) <= MAX_SEARCH_LIMIT:
         raise InvalidInput(
             f"limit must be a whole number from 1 to {MAX_SEARCH_LIMIT}", field="limit"
         )
@@ -169,7 +170,7 @@ def _ledger_limit() -> int:
     raw = request.args.get("limit")
     if raw is None:
         return DEFAULT_LEDGER_ROWS
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LEDGER_ROWS:
+    if not is_plain_number(raw, 4) or not 1 <= int(raw) <= MAX_LEDGER_ROWS:
         raise InvalidInput(
             f"limit must be a whole number from 1 to {MAX_LEDGER_ROWS}", field="limit"
         )

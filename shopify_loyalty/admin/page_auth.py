@@ -74,7 +74,7 @@ def require_page_shop(view: View) -> View:
             raise Unauthorized("Open the app from your Shopify admin.")
         g.shop = shop
         if request.method == "POST" and not hmac.compare_digest(
-            request.form.get("csrf_token", ""), csrf_token()
+            request.form.get("csrf_token", "").encode(), csrf_token().encode()
         ):
             raise Forbidden("The form has expired; reload the page and try again.", field="csrf")
         return view(*args, **kwargs)

@@ -29,6 +29,7 @@ from shopify_loyalty.insights.tables import TABLES
 from shopify_loyalty.insights.trends import trend
 from shopify_loyalty.jobs.history import shop_jobs
 from shopify_loyalty.perks.insights import early_access_insights
+from shopify_loyalty.plain_numbers import is_plain_number
 from shopify_loyalty.points.adjustments import adjust_points
 from shopify_loyalty.points.ledger import balance_of, recent_entries
 from shopify_loyalty.privacy.models import DataRequestExport
@@ -272,7 +273,7 @@ def _recent_period(days: int) -> Period:
 
 def _whole_number(raw: str) -> int:
     text = raw.strip()
-    if not text.lstrip("-").isdigit():
+    if not is_plain_number(text.removeprefix("-"), 9):
         raise InvalidInput("points must be a whole number, like 50 or -20", field="points")
     return int(text)
 

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.plain_numbers import plain_number
 from shopify_loyalty.shops.models import Shop
 
 
@@ -22,7 +23,7 @@ def find_customers(session: Session, shop: Shop, query: str, limit: int) -> list
             Customer.first_name.ilike(pattern),
             Customer.last_name.ilike(pattern),
         ]
-        if text.isdigit():
-            conditions.append(Customer.shopify_customer_id == int(text))
+        if (number := plain_number(text)) is not None:
+            conditions.append(Customer.shopify_customer_id == number)
         statement = statement.where(or_(*conditions))
     return list(session.scalars(statement.order_by(Customer.id.desc()).limit(limit)))

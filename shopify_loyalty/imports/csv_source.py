@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from shopify_loyalty.errors import InvalidInput
 from shopify_loyalty.imports.records import BackfillRecord, PastCustomer, PastOrder
+from shopify_loyalty.plain_numbers import plain_number
 
 REQUIRED = ("customer_id",)
 COLUMNS = (
@@ -65,9 +66,10 @@ def parse_csv(text: str, currency: str) -> Iterator[BackfillRecord | None]:
 
 def _id(row: dict[str, str], column: str, line: int) -> int:
     text = (row.get(column) or "").strip().rsplit("/", 1)[-1]
-    if not text.isdigit():
+    number = plain_number(text)
+    if number is None:
         raise InvalidInput(f"line {line}: {column} must be a Shopify id", field=column)
-    return int(text)
+    return number
 
 
 def _amount(row: dict[str, str], column: str, line: int) -> Decimal:

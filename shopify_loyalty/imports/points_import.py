@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.errors import InvalidInput
+from shopify_loyalty.plain_numbers import is_plain_number
 from shopify_loyalty.points.ledger import append_entry, balance_of, find_entry
 from shopify_loyalty.points.sources import Source
 from shopify_loyalty.shops.models import Shop
@@ -83,7 +84,7 @@ def _import_row(
     text = row.get("balance", "")
     if "@" not in email:
         return ImportRow(line, email, None, INVALID, "email is not an email address")
-    if not text.isdigit() or int(text) > MAX_BALANCE:
+    if not is_plain_number(text) or int(text) > MAX_BALANCE:
         return ImportRow(
             line, email, None, INVALID, f"balance must be a whole number from 0 to {MAX_BALANCE}"
         )

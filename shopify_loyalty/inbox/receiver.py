@@ -18,6 +18,10 @@ from shopify_loyalty.services import current_services, request_session
 from shopify_loyalty.shopify.signatures import is_valid_shop_domain, verify_webhook
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# The inbox's column widths: longer header values are cut (no topic the app knows is longer,
+# so a cut topic is simply ignored).
+TOPIC_MAX_LENGTH = 64
+API_VERSION_MAX_LENGTH = 16
 
 blueprint = Blueprint("webhooks", __name__)
 
@@ -55,10 +59,10 @@ def receive() -> tuple[Response, int]:
         )
     delivery = Delivery(
         shop_domain=shop.lower(),
-        topic=topic,
+        topic=topic[:TOPIC_MAX_LENGTH],
         event_id=_header("X-Shopify-Event-Id"),
         webhook_id=_header("X-Shopify-Webhook-Id"),
-        api_version=_header("X-Shopify-API-Version"),
+        api_version=_header("X-Shopify-API-Version", API_VERSION_MAX_LENGTH),
         triggered_at=_timestamp(request.headers.get("X-Shopify-Triggered-At")),
         body=body,
     )
@@ -77,9 +81,9 @@ def _truncated() -> tuple[Response, int]:
     )
 
 
-def _header(name: str) -> str | None:
+def _header(name: str, limit: int = 128) -> str | None:
     value = request.headers.get(name, "").strip()
-    return value[:128] or None
+    return value[:limit] or None
 
 
 def _timestamp(value: str | None) -> datetime | None:

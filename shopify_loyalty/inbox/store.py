@@ -93,9 +93,13 @@ def _find_duplicate(session: Session, delivery: Delivery) -> int | None:
 
 
 def parse_json_object(body: bytes) -> dict[str, object] | None:
-    """The body as a JSON object, or None when it is not one."""
+    """The body as a JSON object in UTF-8 (what Shopify sends), or None when it is not one.
+
+    ``json.loads`` would also take UTF-16 and UTF-32, which the inbox could not store as
+    text, and nesting deeper than Python's recursion limit raises RecursionError.
+    """
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        value = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None

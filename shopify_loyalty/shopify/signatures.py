@@ -21,7 +21,7 @@ PROXY_SINGLE_VALUED = ("hmac", "shop", "signature", "timestamp")
 def is_valid_shop_domain(shop: str | None) -> bool:
     """Shopify's anchored shop-domain rule; checked before any shopify.Session is built."""
     # fullmatch: Python's "$" also matches before a trailing newline.
-    return bool(shop) and SHOP_DOMAIN.fullmatch(shop or "") is not None
+    return bool(shop) and len(shop or "") <= 255 and SHOP_DOMAIN.fullmatch(shop or "") is not None
 
 
 def webhook_signature(body: bytes, secret: str) -> str:
@@ -52,7 +52,8 @@ def verify_proxy_query(query_string: str, secret: str, *, now: float | None = No
         return False
     if any(len(params.get(key, [])) > 1 for key in PROXY_SINGLE_VALUED):
         return False
-    if not hmac.compare_digest(proxy_signature(params, secret), signatures[0]):
+    # Bytes: compare_digest raises on a str that is not ASCII.
+    if not hmac.compare_digest(proxy_signature(params, secret).encode(), signatures[0].encode()):
         return False
     try:
         timestamp = int(params.get("timestamp", [""])[0])

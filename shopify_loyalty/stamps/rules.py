@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from shopify_loyalty.errors import InvalidInput
+from shopify_loyalty.plain_numbers import plain_number
 from shopify_loyalty.programs.config import setting
 from shopify_loyalty.programs.registry import register_section
 from shopify_loyalty.rewards.spec import (
@@ -163,7 +164,7 @@ def _product_ids(raw: Any) -> list[int]:
             number = item
         elif isinstance(item, str):
             text = item.strip().removeprefix(PRODUCT_GID_PREFIX)
-            number = int(text) if text.isdigit() else None
+            number = plain_number(text)
         if number is None or not 0 < number <= MAX_SHOPIFY_ID:
             raise InvalidInput(
                 f"qualifying_product_ids: {item!r} is not a Shopify product id",

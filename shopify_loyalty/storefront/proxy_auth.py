@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.errors import LoyaltyError, NotFound, Unauthorized
+from shopify_loyalty.plain_numbers import plain_number
 from shopify_loyalty.shopify.signatures import is_valid_shop_domain, verify_proxy_query
 from shopify_loyalty.shops.models import Shop
 
@@ -64,7 +65,7 @@ def verified_caller(
     if not is_valid_shop_domain(shop_domain):
         raise Unauthorized("The request names no shop.", code="invalid_signature")
     raw_customer = args.get("logged_in_customer_id", "")
-    if raw_customer and not raw_customer.isdigit():
+    if raw_customer and plain_number(raw_customer) is None:
         raise Unauthorized("The shopper id is malformed.", code="invalid_signature")
     return ProxyCaller(
         shop_domain=shop_domain,

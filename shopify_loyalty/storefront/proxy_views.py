@@ -24,6 +24,7 @@ from shopify_loyalty.customers.records import find_customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.errors import InvalidInput, error_body
 from shopify_loyalty.perks.storefront import product_access
+from shopify_loyalty.plain_numbers import LARGEST_ID, is_plain_number, plain_number
 from shopify_loyalty.points.birthdays import set_birthday
 from shopify_loyalty.points.spending import InsufficientPoints
 from shopify_loyalty.programs.config import load
@@ -140,7 +141,7 @@ def early_access() -> Response:
 def member_history() -> Response:
     customer_id = caller().require_shopper()
     raw = request.args.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_HISTORY_ROWS:
+    if not is_plain_number(raw, 4) or not 1 <= int(raw) <= MAX_HISTORY_ROWS:
         raise InvalidInput(
             f"limit must be a whole number from 1 to {MAX_HISTORY_ROWS}", field="limit"
         )
@@ -249,8 +250,8 @@ def json_object() -> dict[str, Any]:
 
 def whole_number(value: Any, field: str) -> int:
     """An id given as a JSON number or a string of digits (ids above 2**53 need strings)."""
-    if isinstance(value, str) and value.isdigit() and len(value) <= 19:
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, str) and (number := plain_number(value)) is not None:
+        return number
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= LARGEST_ID:
         return value
     raise InvalidInput(f"{field} must be an id", field=field)

@@ -1,0 +1,34 @@
+"""Whole numbers typed by people or browsers: ASCII digits only, and few enough of them.
+
+``str.isdigit`` also accepts superscripts and other scripts' digits, which ``int`` then
+refuses or reads unexpectedly; and an id longer than a 64-bit integer cannot be stored.
+"""
+
+from __future__ import annotations
+
+from werkzeug.routing import IntegerConverter
+
+MAX_DIGITS = 19
+LARGEST_ID = 2**63 - 1
+
+
+def is_plain_number(text: str, max_digits: int = MAX_DIGITS) -> bool:
+    """True for 1 to ``max_digits`` ASCII digits and nothing else."""
+    return text.isascii() and text.isdigit() and 0 < len(text) <= max_digits
+
+
+def plain_number(text: str, max_digits: int = MAX_DIGITS) -> int | None:
+    """The number, or None when ``text`` is not a plain number within 64 bits."""
+    if not is_plain_number(text, max_digits):
+        return None
+    number = int(text)
+    return number if number <= LARGEST_ID else None
+
+
+class IdConverter(IntegerConverter):
+    """Flask's ``<int:...>`` limited to what a 64-bit id column holds: a larger number in a
+    path is a 404, not a database overflow."""
+
+    def __init__(self, map: object, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
