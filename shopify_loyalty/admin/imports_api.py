@@ -10,7 +10,9 @@ stamps, tier and stages.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 
 from flask import Blueprint, Response, g, jsonify, request
 
@@ -73,9 +75,16 @@ def uploaded_text() -> str:
     if not data:
         raise InvalidInput("send the CSV as the request body or as a file field", field="file")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidInput("the CSV must be UTF-8 text", field="file") from error
+    try:
+        # The csv module refuses NUL characters and fields over its size limit.
+        for _row in csv.reader(io.StringIO(text)):
+            pass
+    except csv.Error as error:
+        raise InvalidInput(f"the CSV cannot be read: {error}", field="file") from error
+    return text
 
 
 def _flag(name: str) -> bool:

@@ -46,6 +46,7 @@ from shopify_loyalty.affiliates.payouts import amount_due, mark_paid, payout_exp
 from shopify_loyalty.affiliates.reporting import affiliate_returns
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.errors import InvalidInput
+from shopify_loyalty.insights.periods import FIRST_DAY, LAST_DAY
 from shopify_loyalty.services import current_services, request_session
 from shopify_loyalty.shops.models import Shop
 
@@ -321,9 +322,15 @@ def _parse_day(raw: Any, field: str) -> date:
     if not isinstance(raw, str):
         raise InvalidInput(f"{field} must be a date (YYYY-MM-DD).", field=field)
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError as error:
         raise InvalidInput(f"{field} must be a date (YYYY-MM-DD).", field=field) from error
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            f"{field} must be a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}.",
+            field=field,
+        )
+    return day
 
 
 def _iso(value: Any) -> str | None:

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from shopify_loyalty.errors import InvalidInput
 
 MAX_DAYS = 3660
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -32,14 +34,22 @@ class Period:
 
 
 def parse_day(raw: str | None, field: str) -> date:
+    """A day as YYYY-MM-DD between FIRST_DAY and LAST_DAY (reports look a year and more
+    around the period, which must stay within the calendar Python can count)."""
     if not raw:
         raise InvalidInput(f"{field} is required, as YYYY-MM-DD", field=field)
     try:
         if len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError as error:
         raise InvalidInput(f"{field} must be a date as YYYY-MM-DD", field=field) from error
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            f"{field} must be a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}",
+            field=field,
+        )
+    return day
 
 
 def parse_period(first: str | None, last: str | None) -> Period:

@@ -26,7 +26,6 @@ from tests.hostile.routes import (
     ADMIN_PAGE,
     CLICK,
     PROXY,
-    PUBLIC,
     ROUTES,
     SECRET_LINK,
     WEBHOOK,
