@@ -26,7 +26,9 @@ from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.standin.app import StandinServer
 from shopify_loyalty.standin.webhook_sender import WebhookSender
 from tests.conftest import API_SECRET, OTHER_SHOP, SHOP, new_id, sample
+from tests.engine.conftest import admin_headers, deliver, points_of  # noqa: F401
 from tests.live_server import LiveServer
+from tests.storefront.conftest import member, proxy  # noqa: F401
 from tests.storefront.signing import signed_query
 
 settings.register_profile(
@@ -129,7 +131,7 @@ def first_shop(
         body: dict[str, Any] = response.json()
         return body
 
-    def deliver(topic: str, payload: dict[str, Any]) -> None:
+    def send(topic: str, payload: dict[str, Any]) -> None:
         assert shopify.deliver(SHOP, topic, payload).status_code == 200
         settle()
 
@@ -141,7 +143,7 @@ def first_shop(
         email=EMAIL,
         first_name=FIRST_NAME,
     )
-    deliver("customers/create", customer)
+    send("customers/create", customer)
     ok(
         http.post(
             f"/admin/api/customers/{customer_id}/adjustments",
@@ -154,7 +156,7 @@ def first_shop(
         "shop_money": {"amount": "80.00", "currency_code": "EUR"},
         "presentment_money": {"amount": "80.00", "currency_code": "EUR"},
     }
-    deliver(
+    send(
         "orders/paid",
         sample(
             "orders/paid",
@@ -216,7 +218,7 @@ def first_shop(
             },
         )
     )
-    deliver(
+    send(
         "customers/data_request",
         sample(
             "customers/data_request",

@@ -20,8 +20,7 @@ from tests.conftest import API_SECRET, new_id
 from tests.engine.test_stamps_webhooks import customer_payload, paid_order, standin_discounts
 from tests.hostile.conftest import bearer
 from tests.live_server import LiveServer
-from tests.engine.conftest import admin_headers, deliver, points_of  # noqa: F401
-from tests.storefront.conftest import ProxyClient, member, proxy  # noqa: F401
+from tests.storefront.conftest import ProxyClient
 from tests.storefront.storefront_server import Storefront, StorefrontServer
 
 Member = Callable[[int], int]
