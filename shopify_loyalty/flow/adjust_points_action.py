@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from shopify_loyalty.customers.records import CustomerDetails, find_customer, record_customer
 from shopify_loyalty.errors import InvalidInput, LoyaltyError
+from shopify_loyalty.plain_numbers import is_plain_number, plain_number
 from shopify_loyalty.points.adjustments import adjust_points
 from shopify_loyalty.points.ledger import balance_of
 from shopify_loyalty.program_events import record_customer_events
@@ -84,7 +85,7 @@ def adjust_points_action() -> tuple[Response, int]:
 def _parse_run(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidInput("The body is not JSON.") from None
     if not isinstance(data, dict):
         raise InvalidInput("The body is not a JSON object.")
@@ -112,14 +113,15 @@ def _customer_id(value: Any) -> int:
     """Flow sends the customer reference as a number, a numeric string or a GID."""
     text = str(value).strip() if isinstance(value, int | str) else ""
     text = text.removeprefix("gid://shopify/Customer/")
-    if isinstance(value, bool) or not text.isdigit() or int(text) <= 0:
+    number = None if isinstance(value, bool) else plain_number(text)
+    if number is None or number <= 0:
         raise InvalidInput("customer_id must be the id of a Shopify customer", field="customer_id")
-    return int(text)
+    return number
 
 
 def _points(value: Any) -> Any:
     """A whole number, also when Flow sends it as a string; the adjustment checks the range."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and is_plain_number(value.strip().removeprefix("-"), 9):
         return int(value.strip())
     return value
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.errors import InvalidInput
 from shopify_loyalty.notifications.models import QUEUED, SENT, SKIPPED, NotificationMessage
+from shopify_loyalty.plain_numbers import is_plain_number
 from shopify_loyalty.shops.models import Shop
 
 STATUSES = (QUEUED, SENT, SKIPPED)
@@ -20,7 +21,7 @@ MAX_LIMIT = 200
 def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not is_plain_number(raw, 4) or not 1 <= int(raw) <= MAX_LIMIT:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_LIMIT}", field="limit")
     return int(raw)
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from shopify_loyalty.errors import InvalidInput
+from shopify_loyalty.plain_numbers import plain_number
 from shopify_loyalty.programs.config import setting
 from shopify_loyalty.programs.registry import register_section
 
@@ -128,7 +129,5 @@ def _id(item: Any, kind: str) -> int | None:
     prefix = f"gid://shopify/{kind}/"
     if text.startswith(prefix):
         text = text[len(prefix) :]
-    if not text.isdigit():
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
+    number = plain_number(text)
+    return number if number is not None and 0 < number <= MAX_ID else None

@@ -54,6 +54,7 @@ AFFILIATE_CODE = "ALPHAONLY15"
 REWARD_TITLE = "Alpha secret hamper"
 TERMS_TEXT = "Alpha shop terms: points never expire."
 COMMENT = "Alpha feedback comment"
+ENDPOINT_URL = "http://127.0.0.1:9/alpha-hooks/loyalty"
 
 
 @dataclass
@@ -71,6 +72,7 @@ class FirstShop:
     referral_code: str
     portal_token: str
     export_id: int
+    endpoint_id: int
 
     @property
     def markers(self) -> tuple[str, ...]:
@@ -85,6 +87,7 @@ class FirstShop:
             COMMENT,
             self.referral_code,
             self.portal_token,
+            ENDPOINT_URL,
         )
 
 
@@ -122,8 +125,10 @@ def first_shop(
     shopify: WebhookSender,
     settle: Callable[..., None],
     services: Services,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> FirstShop:
     """The first shop with one thing of every kind, made the way the app's users make them."""
+    monkeypatch.setenv("LOYALTY_WEBHOOKS_ALLOW_LOOPBACK", "1")  # its webhook endpoint
     headers = bearer(session_token(SHOP))
 
     def ok(response: requests.Response) -> dict[str, Any]:
@@ -229,6 +234,13 @@ def first_shop(
         ),
     )
     exports = ok(http.get("/admin/api/privacy/exports", headers=headers))
+    endpoint = ok(
+        http.post(
+            "/admin/api/webhook-endpoints",
+            json={"url": ENDPOINT_URL, "topics": ["tier.changed"]},
+            headers=headers,
+        )
+    )
     with services.db.sessions() as session:
         shop_row = session.scalars(select(Shop).where(Shop.domain == SHOP)).one()
         shop_id = shop_row.id
@@ -244,6 +256,7 @@ def first_shop(
         referral_code=str(me["referral"]["code"]),
         portal_token=str(portal["portal_url"]).rstrip("/").rsplit("/", 1)[1],
         export_id=int(exports["exports"][0]["id"]),
+        endpoint_id=int(endpoint["id"]),
     )
 
 

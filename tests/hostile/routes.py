@@ -10,6 +10,7 @@ Kinds:
 - ``admin_page``: server-rendered admin page, session token; POSTs carry the CSRF token.
 - ``proxy``: the storefront's app proxy, Shopify's signature; the shopper is signed.
 - ``webhook``: Shopify's signed deliveries.
+- ``flow``: Shopify Flow action requests, signed like webhooks; the body names the shop.
 - ``secret_link``: the link itself is the credential (affiliate portal, unsubscribe link).
 - ``click``: counted affiliate click links, named by code and shop.
 - ``public``: no shop's data (health, the widget file, static files, install, login forms).
@@ -27,7 +28,8 @@ WEBHOOK = "webhook"
 SECRET_LINK = "secret_link"
 CLICK = "click"
 PUBLIC = "public"
-KINDS = (ADMIN_API, ADMIN_PAGE, PROXY, WEBHOOK, SECRET_LINK, CLICK, PUBLIC)
+FLOW = "flow"
+KINDS = (ADMIN_API, ADMIN_PAGE, PROXY, WEBHOOK, FLOW, SECRET_LINK, CLICK, PUBLIC)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,25 @@ ROUTES: dict[str, Probe] = {
     "GET /admin/api/storefront/embed": Probe(ADMIN_API),
     "GET /admin/api/terms": Probe(ADMIN_API, shows_own_data=True),
     "POST /admin/api/terms": Probe(ADMIN_API, json={"locale": "en", "text": "Taken over"}),
+    "GET /admin/api/notifications/messages": Probe(ADMIN_API),
+    "GET /admin/api/notifications/outbox": Probe(ADMIN_API),
+    "GET /admin/api/notifications/previews/<kind>": Probe(ADMIN_API),
+    "GET /admin/api/webhook-endpoints": Probe(ADMIN_API, shows_own_data=True),
+    "POST /admin/api/webhook-endpoints": Probe(
+        ADMIN_API, json={"url": "https://hooks.example.com/walk", "topics": ["tier.changed"]}
+    ),
+    "GET /admin/api/webhook-endpoints/<int:endpoint_id>": Probe(ADMIN_API, shows_own_data=True),
+    "PUT /admin/api/webhook-endpoints/<int:endpoint_id>": Probe(
+        ADMIN_API, json={"url": "https://taken.example.com/hooks"}
+    ),
+    "DELETE /admin/api/webhook-endpoints/<int:endpoint_id>": Probe(ADMIN_API),
+    "POST /admin/api/webhook-endpoints/<int:endpoint_id>/rotate-secret": Probe(ADMIN_API),
+    "GET /admin/api/webhook-endpoints/<int:endpoint_id>/deliveries": Probe(ADMIN_API),
+    "POST /admin/api/webhook-endpoints/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver": (
+        Probe(ADMIN_API)
+    ),
+    # -- Shopify Flow ---------------------------------------------------------------------
+    "POST /flow/actions/adjust-points": Probe(FLOW),
     # -- merchant admin pages -------------------------------------------------------------
     "GET /admin": Probe(ADMIN_PAGE),
     "GET /admin/": Probe(ADMIN_PAGE),
@@ -169,6 +190,21 @@ ROUTES: dict[str, Probe] = {
         ADMIN_PAGE, params={"action": "pause"}
     ),
     "GET /admin/affiliates/payouts.csv": Probe(ADMIN_PAGE, query="until=2030-01-01"),
+    "GET /admin/notifications": Probe(ADMIN_PAGE),
+    "GET /admin/notifications/previews/<kind>": Probe(ADMIN_PAGE),
+    "POST /admin/notifications/switches": Probe(
+        ADMIN_PAGE, form={"kind": "welcome", "enabled": "0"}
+    ),
+    "GET /admin/webhooks": Probe(ADMIN_PAGE, shows_own_data=True),
+    "POST /admin/webhooks": Probe(
+        ADMIN_PAGE, form={"url": "https://hooks.example.com/walk", "topics": "tier.changed"}
+    ),
+    "POST /admin/webhooks/<int:endpoint_id>/<any(pause, resume):change>": Probe(ADMIN_PAGE),
+    "POST /admin/webhooks/<int:endpoint_id>/delete": Probe(ADMIN_PAGE),
+    "POST /admin/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver": Probe(
+        ADMIN_PAGE
+    ),
+    "POST /admin/webhooks/<int:endpoint_id>/rotate": Probe(ADMIN_PAGE),
     # -- storefront (app proxy) -----------------------------------------------------------
     "GET /proxy/api/program": Probe(PROXY, shows_own_data=True),
     "GET /proxy/api/me": Probe(PROXY, shows_own_data=True),

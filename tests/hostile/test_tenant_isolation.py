@@ -3,16 +3,22 @@ shop's ids, neither shows nor changes anything of the first shop."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import requests
 from flask import Flask
+from sqlalchemy import select
 
+from shopify_loyalty.db import utcnow
+from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.notifications.unsubscribe_tokens import unsubscribe_token
 from shopify_loyalty.services import Services
-from shopify_loyalty.standin.webhook_sender import WebhookSender
+from shopify_loyalty.standin.webhook_sender import WebhookSender, sign_webhook_body
 from tests.conftest import API_SECRET, OTHER_SHOP, SHOP, sample
 from tests.hostile.conftest import (
     FirstShop,
@@ -25,6 +31,7 @@ from tests.hostile.routes import (
     ADMIN_API,
     ADMIN_PAGE,
     CLICK,
+    FLOW,
     PROXY,
     ROUTES,
     SECRET_LINK,
@@ -34,7 +41,14 @@ from tests.hostile.routes import (
     served_routes,
 )
 
-FIXED_PARAMS = {"section": "points", "name": "new", "action": "pause"}
+FIXED_PARAMS = {
+    "section": "points",
+    "name": "new",
+    "action": "pause",
+    "change": "pause",
+    "kind": "welcome",
+    "delivery_id": "1",
+}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -52,6 +66,7 @@ def values_of(first: FirstShop, caller_shop: str) -> dict[str, Any]:
         "code": first.code,
         "referral_code": first.referral_code,
         "token": first.portal_token,
+        "endpoint_id": first.endpoint_id,
     }
 
 
@@ -104,6 +119,8 @@ class Walker:
         form = fill(probe.form, self.values)
         if probe.kind == WEBHOOK:
             return self.webhook(path)
+        if probe.kind == FLOW:
+            return self.flow_action(path)
         if probe.kind == PROXY or (probe.kind == CLICK and path.startswith("/proxy/")):
             shopper = self.first.customer_id if probe.kind == PROXY else None
             url = proxy_url(path, self.caller_shop, shopper, query)
@@ -135,6 +152,26 @@ class Walker:
             return path
         return path.replace(self.first.portal_token, "not-a-portal-token-of-this-shop")
 
+    def flow_action(self, path: str) -> requests.Response:
+        """A Flow run for the caller's shop naming the first shop's customer."""
+        body = json.dumps(
+            {
+                "shopify_domain": self.caller_shop,
+                "action_run_id": f"walk-{self.caller_shop}",
+                "handle": "loyalty-adjust-points",
+                "properties": {
+                    "customer_id": str(self.first.customer_id),
+                    "points": 50,
+                    "reason": "Tenant walk",
+                },
+            }
+        ).encode()
+        headers = {
+            "X-Shopify-Hmac-Sha256": sign_webhook_body(body, API_SECRET),
+            "Content-Type": "application/json",
+        }
+        return self.http.post(path, data=body, headers=headers)
+
     def webhook(self, path: str) -> requests.Response:
         """Deliveries under the caller's domain that name the first shop's records."""
         first = self.first
@@ -156,6 +193,27 @@ class Walker:
         return response
 
 
+def settle_delayed_work(services: Services, settle: Callable[..., None]) -> None:
+    """Wait until the work the first shop's own changes scheduled a few seconds ahead (such
+    as the debounced customer metafield writes) has run, so the walk sees only its own."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        settle()
+        with services.db.sessions() as session:
+            soon = session.scalar(
+                select(Job.id)
+                .where(
+                    Job.status == "pending", Job.next_attempt_at <= utcnow() + timedelta(seconds=10)
+                )
+                .limit(1)
+            )
+            session.rollback()
+        if soon is None:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the first shop's delayed work did not finish")
+
+
 def leaked(response: requests.Response, first: FirstShop, sent: str) -> list[str]:
     """The first shop's markers in the answer (those the caller sent itself aside)."""
     text = response.text + " ".join(f"{k}: {v}" for k, v in response.headers.items())
@@ -172,7 +230,7 @@ def test_no_route_lets_a_second_shop_read_or_change_the_first_shops_data(
     services: Services,
 ) -> None:
     walker = Walker(http, session_token, shopify, first_shop, OTHER_SHOP)
-    settle()
+    settle_delayed_work(services, settle)
     before = snapshot_of(services, first_shop.shop_id, first_shop.domain)
     problems: list[str] = []
 
