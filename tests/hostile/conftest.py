@@ -261,6 +261,8 @@ def first_shop(
 
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
+# Tables that hold no shop's data (operations only).
+TABLES_OF_NO_SHOP = ("worker_heartbeats",)
 
 
 def snapshot_of(services: Services, shop_id: int, shop_domain: str) -> Snapshot:
@@ -268,6 +270,8 @@ def snapshot_of(services: Services, shop_id: int, shop_domain: str) -> Snapshot:
     result: Snapshot = {}
     with services.db.sessions() as session:
         for table in Base.metadata.sorted_tables:
+            if table.name in TABLES_OF_NO_SHOP:
+                continue
             if "shop_id" in table.columns:
                 where = table.c.shop_id == shop_id
             elif table.name == "shops":

@@ -58,6 +58,15 @@ AFFILIATE = {
     "payout_details": "walker@example.com",
 }
 
+OFFER = {
+    "title": "Walk",
+    "code": "WALKOFFER",
+    "kind": "percentage",
+    "value": "10",
+    "audiences": ["members"],
+}
+WINDOW = {"title": "Walk", "audiences": ["members"]}
+
 ROUTES: dict[str, Probe] = {
     # -- Shopify --------------------------------------------------------------------------
     "POST /webhooks": Probe(WEBHOOK),
@@ -136,6 +145,19 @@ ROUTES: dict[str, Probe] = {
     "POST /admin/api/webhook-endpoints/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver": (
         Probe(ADMIN_API)
     ),
+    "GET /admin/api/jobs": Probe(ADMIN_API),
+    "GET /admin/api/offers": Probe(ADMIN_API),
+    "POST /admin/api/offers": Probe(ADMIN_API, json=OFFER),
+    "GET /admin/api/offers/<int:offer_id>": Probe(ADMIN_API),
+    "PUT /admin/api/offers/<int:offer_id>": Probe(ADMIN_API, json={"title": "Taken"}),
+    "POST /admin/api/offers/<int:offer_id>/end": Probe(ADMIN_API),
+    "GET /admin/api/early-access": Probe(ADMIN_API),
+    "POST /admin/api/early-access": Probe(ADMIN_API, json=WINDOW),
+    "GET /admin/api/early-access/<int:window_id>": Probe(ADMIN_API),
+    "PUT /admin/api/early-access/<int:window_id>": Probe(ADMIN_API, json={"title": "Taken"}),
+    "POST /admin/api/early-access/<int:window_id>/end": Probe(ADMIN_API),
+    "GET /admin/api/perks/audiences": Probe(ADMIN_API),
+    "GET /admin/api/perks/insights": Probe(ADMIN_API),
     # -- Shopify Flow ---------------------------------------------------------------------
     "POST /flow/actions/adjust-points": Probe(FLOW),
     # -- merchant admin pages -------------------------------------------------------------
@@ -190,6 +212,11 @@ ROUTES: dict[str, Probe] = {
         ADMIN_PAGE, params={"action": "pause"}
     ),
     "GET /admin/affiliates/payouts.csv": Probe(ADMIN_PAGE, query="until=2030-01-01"),
+    "GET /admin/perks": Probe(ADMIN_PAGE),
+    "POST /admin/perks/offers": Probe(ADMIN_PAGE, form={"title": "Walk", "code": "WALKOFFER"}),
+    "POST /admin/perks/offers/<int:offer_id>/end": Probe(ADMIN_PAGE),
+    "POST /admin/perks/early-access": Probe(ADMIN_PAGE, form={"title": "Walk"}),
+    "POST /admin/perks/early-access/<int:window_id>/end": Probe(ADMIN_PAGE),
     "GET /admin/notifications": Probe(ADMIN_PAGE),
     "GET /admin/notifications/previews/<kind>": Probe(ADMIN_PAGE),
     "POST /admin/notifications/switches": Probe(
@@ -209,6 +236,7 @@ ROUTES: dict[str, Probe] = {
     "GET /proxy/api/program": Probe(PROXY, shows_own_data=True),
     "GET /proxy/api/me": Probe(PROXY, shows_own_data=True),
     "GET /proxy/api/history": Probe(PROXY),
+    "GET /proxy/api/early-access": Probe(PROXY),
     "POST /proxy/api/redeem": Probe(PROXY, json={"reward_id": "{reward_id}"}),
     "POST /proxy/api/birthday": Probe(PROXY, json={"birthday": "1990-05-17"}),
     "POST /proxy/api/feedback": Probe(

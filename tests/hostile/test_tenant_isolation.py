@@ -48,6 +48,8 @@ FIXED_PARAMS = {
     "change": "pause",
     "kind": "welcome",
     "delivery_id": "1",
+    "offer_id": "1",
+    "window_id": "1",
 }
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
