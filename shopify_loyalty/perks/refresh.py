@@ -5,7 +5,8 @@ reads the audiences in use by offers and windows that have not ended, works out 
 customers (tiers and segments from our data, paid members from their tag at Shopify),
 stores that snapshot, records a grant for every customer in an open window's audiences
 (the insights compare their spend), and makes the ``loyalty-early-access`` tag at Shopify
-sit on exactly the customers in the audiences of open or coming windows. Every step reads
+sit on exactly the customers in the audiences of open or coming windows, and gives the
+checkout rule the products and collections of the open windows. Every step reads
 the current state, so running it twice, late or out of order leaves the same result.
 """
 
@@ -26,6 +27,8 @@ from shopify_loyalty.perks.audiences import (
     split_audiences,
     store_members,
 )
+from shopify_loyalty.perks.checkout_rule import function_config
+from shopify_loyalty.perks.checkout_rule_config import configure_checkout_rule
 from shopify_loyalty.perks.early_access import EARLY_ACCESS_TAG, live_windows
 from shopify_loyalty.perks.models import AudienceMember, EarlyAccessGrant, MemberOffer
 from shopify_loyalty.perks.paid_members import PAID_MEMBER_TAG
@@ -67,6 +70,7 @@ def refresh_perks(services: Services, shop_domain: str, now: datetime | None = N
     with services.db.transaction() as session:
         shop = shop_for_job(session, shop_domain)
         used = audiences_in_use(session, shop, moment)
+        rule_config, rule_variables = function_config(live_windows(session, shop, moment), moment)
         tag_audiences = {
             audience
             for window in live_windows(session, shop, moment)
@@ -92,6 +96,7 @@ def refresh_perks(services: Services, shop_domain: str, now: datetime | None = N
     tagged = tagged_customers(client, EARLY_ACCESS_TAG)
     change_tags(client, "tagsAdd", EARLY_ACCESS_TAG, sorted(wanted - tagged))
     change_tags(client, "tagsRemove", EARLY_ACCESS_TAG, sorted(tagged - wanted))
+    configure_checkout_rule(client, rule_config, rule_variables)
     log.info(
         "perks of %s refreshed: %d audiences, %d customers with early access",
         shop_domain,

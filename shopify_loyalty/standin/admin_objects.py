@@ -25,6 +25,7 @@ from shopify_loyalty.standin.state import (
     Segment,
     ShopState,
     StandinState,
+    Validation,
     WebhookSubscription,
     gid,
     isoformat,
@@ -314,6 +315,25 @@ def segment_view(segment: Segment) -> dict[str, Any]:
         "query": segment.query,
         "creationDate": segment.created_at,
         "lastEditDate": segment.updated_at,
+    }
+
+
+def validation_view(shop: ShopState, rule: Validation) -> dict[str, Any]:
+    owner = gid("Validation", rule.id)
+    return {
+        "__typename": "Validation",
+        "__implements": ("Node", "HasMetafields"),
+        "id": owner,
+        "title": rule.title,
+        "enabled": rule.enabled,
+        "blockOnFailure": False,
+        "shopifyFunction": {
+            "__typename": "ShopifyFunction",
+            "id": f"standin-function-{rule.function_title.lower().replace(' ', '-')}",
+            "title": rule.function_title,
+            "apiType": "cart_checkout_validation",
+        },
+        **metafield_fields(shop, owner),
     }
 
 

@@ -24,6 +24,7 @@ from shopify_loyalty.standin.admin_objects import (
     segment_view,
     shop_view,
     subscription_view,
+    validation_view,
 )
 from shopify_loyalty.standin.search import matches
 from shopify_loyalty.standin.state import Customer, DiscountNode, Order, Segment
@@ -221,6 +222,13 @@ def _segment_matches(found: Segment, query: str | None) -> bool:
 def segments(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
     chosen = [s for s in ctx.shop.segments.values() if _segment_matches(s, args.get("query"))]
     return connection(chosen, args, segment_view, _sort_key(args))
+
+
+@query_field("validations")
+def validations(ctx: ResolveContext, args: dict[str, Any]) -> dict[str, Any]:
+    """The shop's checkout rules (those the merchant switched on in the checkout settings)."""
+    rules = list(ctx.shop.validations.values())
+    return connection(rules, args, lambda rule: validation_view(ctx.shop, rule), by_id)
 
 
 @query_field("node")

@@ -28,6 +28,7 @@ from shopify_loyalty.standin.state import (
     Order,
     ShopState,
     StandinState,
+    Validation,
     current_shop,
     current_state,
     gid,
@@ -172,6 +173,27 @@ def seed_customers(shop: str) -> Any:
     with standin.lock:
         saved = [record_customer(standin, shop_state, r) for r in records]
         return jsonify({"customers": [{"id": gid("Customer", c.id)} for c in saved]})
+
+
+@bp.post("/shops/<shop>/validations")
+def add_validation(shop: str) -> Any:
+    """The merchant switches on an app's checkout rule under Settings > Checkout."""
+    standin = current_state()
+    shop_state = current_shop(shop)
+    body = request.get_json(silent=True) or {}
+    function_title = str(body.get("function_title") or "")
+    if not function_title:
+        return _bad_request('send {"function_title": ..., "title": ...}')
+    with standin.lock:
+        rule = Validation(
+            id=shop_state.next_id(),
+            title=str(body.get("title") or function_title),
+            function_title=function_title,
+            enabled=bool(body.get("enabled", True)),
+            created_at=standin.now(),
+        )
+        shop_state.validations[rule.id] = rule
+    return jsonify({"id": gid("Validation", rule.id)})
 
 
 @bp.delete("/shops/<shop>/customers/<int:number>")

@@ -294,6 +294,18 @@ class RequestRecord:
 
 
 @dataclass
+class Validation:
+    """A checkout rule the merchant switched on (Settings > Checkout > Checkout rules), run
+    by an app's cart and checkout validation function."""
+
+    id: int
+    title: str
+    function_title: str
+    enabled: bool
+    created_at: datetime
+
+
+@dataclass
 class ShopState:
     domain: str
     info: ShopInfo
@@ -306,6 +318,7 @@ class ShopState:
     discounts: dict[int, DiscountNode] = field(default_factory=dict)
     customers: dict[int, Customer] = field(default_factory=dict)
     segments: dict[int, Segment] = field(default_factory=dict)
+    validations: dict[int, Validation] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     metafields: dict[str, dict[tuple[str, str], Metafield]] = field(default_factory=dict)
     # Shopify Flow: the triggers received (flowTriggerReceive), oldest first.
@@ -351,6 +364,8 @@ class ShopState:
             return int(number) == self.shop_id
         if kind == "Customer":
             return int(number) in self.customers
+        if kind == "Validation":
+            return int(number) in self.validations
         return kind == "Order" and int(number) in self.orders
 
     def snapshot(self, now: datetime) -> dict[str, Any]:
@@ -438,6 +453,19 @@ class ShopState:
             "segments": [
                 {"id": gid("Segment", seg.id), "name": seg.name, "query": seg.query}
                 for seg in self.segments.values()
+            ],
+            "validations": [
+                {
+                    "id": gid("Validation", rule.id),
+                    "title": rule.title,
+                    "function_title": rule.function_title,
+                    "enabled": rule.enabled,
+                    "metafields": {
+                        f"{mf.namespace}.{mf.key}": {"type": mf.type, "value": mf.value}
+                        for mf in self.metafields.get(gid("Validation", rule.id), {}).values()
+                    },
+                }
+                for rule in self.validations.values()
             ],
             "orders": len(self.orders),
             "flow_triggers": list(self.flow_triggers),

@@ -3,9 +3,13 @@ guests inside and outside a window, and the early access tag at the stand-in sho
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
+import requests
+
+from shopify_loyalty.perks.checkout_rule import validation_errors
 from shopify_loyalty.perks.early_access import EARLY_ACCESS_TAG
 from shopify_loyalty.standin.app import StandinServer
 from tests.perks.conftest import (
@@ -163,3 +167,51 @@ def test_bad_windows_and_questions_are_refused_naming_the_field(
     question = proxy.get("/api/early-access", None, query="product_id=abc")
     assert question.status_code == 400
     assert question.json()["field"] == "product_id"
+
+
+def test_the_checkout_rule_the_merchant_switched_on_gets_the_open_windows(
+    merchant: MerchantApi,
+    standin: StandinServer,
+    shop: str,
+    settle: Callable[..., None],
+) -> None:
+    switched_on = requests.post(
+        f"{standin.url}/_standin/shops/{shop}/validations",
+        json={"function_title": "Early access guard", "title": "Early access"},
+        timeout=5,
+    )
+    switched_on.raise_for_status()
+    window = merchant.post("/early-access", window_body()).json()
+    merchant.post(
+        "/early-access",
+        window_body(
+            product_ids=["8800"],
+            starts_at=moment(timedelta(days=1)),
+            ends_at=moment(timedelta(days=2)),
+        ),
+    )
+    settle()
+
+    [rule] = shop_state(standin, shop)["validations"]
+    config = json.loads(rule["metafields"]["$app:loyalty.early-access"]["value"])
+    variables = json.loads(rule["metafields"]["$app:loyalty.early-access-input"]["value"])
+    assert config["productIds"] == ["gid://shopify/Product/7001"]
+    assert variables == {"collectionIds": ["gid://shopify/Collection/9001"]}
+    blocked = validation_errors(cart_of("gid://shopify/Product/7001", config))
+    assert blocked and blocked[0]["target"] == "$.cart"
+
+    merchant.post(f"/early-access/{window['id']}/end")
+    settle()
+
+    [rule] = shop_state(standin, shop)["validations"]
+    config = json.loads(rule["metafields"]["$app:loyalty.early-access"]["value"])
+    assert config["productIds"] == []
+    assert validation_errors(cart_of("gid://shopify/Product/7001", config)) == []
+
+
+def cart_of(product: str, config: dict) -> dict:
+    line = {"merchandise": {"product": {"id": product, "inAnyCollection": False}}}
+    return {
+        "cart": {"buyerIdentity": None, "lines": [line]},
+        "validation": {"metafield": {"jsonValue": config}},
+    }
