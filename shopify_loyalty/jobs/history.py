@@ -26,7 +26,19 @@ WHAT_IT_DOES = {
     "segments.sync_tags": "Write segment tags to customers at Shopify",
     "notifications.send": "Email a shopper",
     "periodic.hourly": "Hourly upkeep (expiry, tier reviews, reminders)",
+    "flow.trigger": "Tell Shopify Flow about a loyalty event",
+    "webhooks.deliver": "Send a loyalty event to your webhook endpoint",
+    "perks.sync_offer": "Keep a perk's discount at Shopify in step",
+    "perks.refresh": "Refresh the audiences and tags of perks",
+    "paid_membership.sync_tag": "Write a customer's paid membership tag at Shopify",
+    "paid_membership.sync_discounts": "Keep the paid membership discounts at Shopify in step",
+    "metafields.flush": "Write loyalty figures to customer metafields at Shopify",
 }
+
+
+def describe(kind: str) -> str:
+    """What a kind of job does, in the shop owner's words (its name when unknown)."""
+    return WHAT_IT_DOES.get(kind, kind)
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,7 @@ def shop_jobs(session: Session, shop: Shop, status: str, limit: int) -> list[Job
         JobView(
             id=row.id,
             kind=row.kind,
-            description=WHAT_IT_DOES.get(row.kind, row.kind),
+            description=describe(row.kind),
             status=row.status,
             attempts=row.attempts,
             reason=row.last_error,

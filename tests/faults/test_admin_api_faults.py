@@ -11,6 +11,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from shopify_loyalty.jobs import queue
+from shopify_loyalty.jobs.history import WHAT_IT_DOES
+from shopify_loyalty.jobs.registry import load_job_modules
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.rewards.models import IssuedCode
 from shopify_loyalty.services import Services
@@ -192,3 +195,9 @@ def test_work_that_shopify_refuses_for_good_is_failed_with_the_reason_and_shown_
     assert dashboard.status_code == 200, dashboard.text[:300]
     assert "Work that gave up" in dashboard.text
     assert "GraphQL errors: Access denied" in dashboard.text
+
+
+def test_every_kind_of_background_work_is_described_in_the_shop_owners_words() -> None:
+    load_job_modules()
+    kinds = {kind for kind in queue._HANDLERS if not kind.startswith("tests.")}
+    assert kinds - set(WHAT_IT_DOES) == set()
