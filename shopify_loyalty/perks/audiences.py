@@ -11,6 +11,7 @@ members from their tag at Shopify), so the widget, the app proxy and the tags ag
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -20,7 +21,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.errors import InvalidInput
 from shopify_loyalty.jobs.queue import enqueue
-from shopify_loyalty.perks.models import AudienceMember
+from shopify_loyalty.perks.models import AudienceMember, EarlyAccessWindow, MemberOffer
 from shopify_loyalty.perks.paid_members import PAID_MEMBER_TAG, active_paid_members
 from shopify_loyalty.programs.config import load
 from shopify_loyalty.segments.membership import SEGMENT_KINDS, segment_members, segment_tag
@@ -33,6 +34,7 @@ TIER = "tier:"
 SEGMENT = "segment:"
 MAX_AUDIENCES = 10
 REFRESH_JOB = "perks.refresh"
+TIER_MOVE_BATCH_SECONDS = 5
 
 
 def allowed_audiences(session: Session, shop: Shop) -> list[str]:
@@ -196,3 +198,22 @@ def queue_audience_refresh(session: Session, shop: Shop, reason: str) -> None:
     """Queue a refresh of the audiences, grants and tags (see perks/refresh.py)."""
     key = f"{REFRESH_JOB}:{reason}:{utcnow().isoformat()}"
     enqueue(session, shop, REFRESH_JOB, {}, key=key)
+
+
+def queue_refresh_after_tier_move(session: Session, shop: Shop, now: datetime) -> None:
+    """A tier move changes the tier audiences: when perks are in use, refresh a few seconds
+    later, once for all the moves of those seconds (a burst of orders is one refresh)."""
+    offers = select(MemberOffer.id).where(
+        MemberOffer.shop_id == shop.id, MemberOffer.ended_at.is_(None), MemberOffer.ends_at > now
+    )
+    windows = select(EarlyAccessWindow.id).where(
+        EarlyAccessWindow.shop_id == shop.id,
+        EarlyAccessWindow.ended_at.is_(None),
+        EarlyAccessWindow.ends_at > now,
+    )
+    if session.scalar(offers.limit(1)) is None and session.scalar(windows.limit(1)) is None:
+        return
+    start = int(now.timestamp()) // TIER_MOVE_BATCH_SECONDS * TIER_MOVE_BATCH_SECONDS
+    run_at = datetime.fromtimestamp(start + TIER_MOVE_BATCH_SECONDS, tz=UTC)
+    key = f"{REFRESH_JOB}:tier-moves:{run_at.isoformat()}"
+    enqueue(session, shop, REFRESH_JOB, {}, key=key, run_at=run_at)

@@ -27,6 +27,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.metafields.stale import mark_metafields_stale
+from shopify_loyalty.perks.audiences import queue_refresh_after_tier_move
 from shopify_loyalty.points.ledger import append_entry, find_entry
 from shopify_loyalty.points.rules import PointsConfig
 from shopify_loyalty.points.sources import Source
@@ -314,6 +315,7 @@ def _move(
         {"customer_id": customer.id},
         key=f"tiers.sync_customer_tag:{customer.id}:{move.id}",
     )
+    queue_refresh_after_tier_move(session, shop, now)
     if target is not None:
         # The tier's segment and discount must exist at Shopify for its members; the key
         # makes this one job per version of the settings.

@@ -4,6 +4,7 @@ guests inside and outside a window, and the early access tag at the stand-in sho
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -12,6 +13,8 @@ import requests
 from shopify_loyalty.perks.checkout_rule import validation_errors
 from shopify_loyalty.perks.early_access import EARLY_ACCESS_TAG
 from shopify_loyalty.standin.app import StandinServer
+from tests.conftest import new_id
+from tests.engine.test_stamps_webhooks import paid_order
 from tests.perks.conftest import (
     MerchantApi,
     customer_tags,
@@ -215,3 +218,24 @@ def cart_of(product: str, config: dict) -> dict:
         "cart": {"buyerIdentity": None, "lines": [line]},
         "validation": {"metafield": {"jsonValue": config}},
     }
+
+
+def test_a_customer_who_reaches_the_tier_gets_access_within_seconds(
+    merchant: MerchantApi,
+    proxy: ProxyClient,
+    deliver: Callable[..., requests.Response],
+    customer_with_spend: Callable[..., int],
+    settle: Callable[..., None],
+) -> None:
+    climber = customer_with_spend("250.00")
+    merchant.post("/early-access", window_body())
+    settle()
+    assert ask(proxy, climber, "7001")["allowed"] is False
+
+    deliver("orders/paid", paid_order(climber, new_id(), subtotal="600.00"))
+
+    deadline = time.monotonic() + 15
+    while not ask(proxy, climber, "7001")["allowed"]:
+        assert time.monotonic() < deadline, "the tier move never reached early access"
+        time.sleep(0.5)
+        settle()
