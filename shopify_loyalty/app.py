@@ -21,7 +21,8 @@ def create_app(
     environ: Mapping[str, str] | None = None,
     start_worker: bool | None = None,
 ) -> Flask:
-    """Build the WSGI app. The in-process worker starts unless ``LOYALTY_WORKER=off``."""
+    """Build the WSGI app. The in-process worker starts unless ``LOYALTY_WORKER=off`` or
+    ``REDIS_URL`` is set (then Celery workers do its work)."""
     settings = settings or load_settings(environ)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
@@ -32,7 +33,9 @@ def create_app(
     register_blueprints(app)
     register_error_handlers(app)
     app.teardown_appcontext(close_request_session)
-    if start_worker if start_worker is not None else settings.worker_mode == "thread":
+    # With Redis the web side only enqueues; Celery workers apply.
+    in_process = settings.worker_mode == "thread" and not settings.redis_url
+    if start_worker if start_worker is not None else in_process:
         start_inbox_worker(services)
     return app
 

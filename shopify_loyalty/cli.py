@@ -68,11 +68,29 @@ def serve(host: str, port: int) -> None:
 
 
 @main.command()
-def worker() -> None:
-    """Apply inbox events in the foreground until interrupted."""
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Celery worker processes (with REDIS_URL; default: one per core).",
+)
+@click.option(
+    "--beat",
+    "with_beat",
+    is_flag=True,
+    help="Also run Celery beat in this worker (with REDIS_URL; one beat per deployment).",
+)
+def worker(concurrency: int | None, with_beat: bool) -> None:
+    """Apply inbox events and run jobs in the foreground until interrupted: a Celery worker
+    with REDIS_URL, else the in-process worker (which also queues the periodic work)."""
     from shopify_loyalty.inbox.worker import InboxWorker
 
     services = _services()
+    if services.settings.redis_url:
+        from shopify_loyalty.workers.commands import run_celery_worker
+
+        run_celery_worker(services, concurrency=concurrency, beat=with_beat)
+        return
     inbox_worker = InboxWorker(services)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -84,6 +102,18 @@ def worker() -> None:
     except KeyboardInterrupt:
         pass
     inbox_worker.stop()
+
+
+@main.command()
+def beat() -> None:
+    """Run Celery beat (needs REDIS_URL): the sweeper every few seconds and the hourly
+    periodic work. Run exactly one, or use ``worker --beat`` on one machine."""
+    from shopify_loyalty.workers.commands import run_celery_beat
+
+    services = _services()
+    if not services.settings.redis_url:
+        raise click.ClickException("beat needs REDIS_URL (without it `worker` does this work)")
+    run_celery_beat(services)
 
 
 @main.command()

@@ -1,7 +1,8 @@
 """Database engine, sessions and the declarative base.
 
 SQLite (the embedded default) is put in WAL mode with a busy timeout so the web thread and
-the in-process worker can write side by side; PostgreSQL gets a connection pool.
+the in-process worker can write side by side; PostgreSQL gets a connection pool sized by
+``LOYALTY_DB_POOL_*`` (see settings.PoolSettings).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from shopify_loyalty.settings import PoolSettings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,7 +75,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(database_url: str, *, busy_timeout_seconds: float = 30.0) -> Engine:
+def make_engine(
+    database_url: str,
+    pool: PoolSettings | None = None,
+    *,
+    busy_timeout_seconds: float = 30.0,
+) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url,
@@ -96,15 +104,29 @@ def make_engine(database_url: str, *, busy_timeout_seconds: float = 30.0) -> Eng
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    pool = pool or PoolSettings()
+    return create_engine(
+        database_url,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout_seconds,
+        pool_recycle=pool.recycle_seconds,
+        pool_pre_ping=True,
+    )
 
 
 class Database:
     """An engine and its session factory; one per process and configuration."""
 
-    def __init__(self, database_url: str, *, busy_timeout_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        pool: PoolSettings | None = None,
+        *,
+        busy_timeout_seconds: float = 30.0,
+    ) -> None:
         self.url = database_url
-        self.engine = make_engine(database_url, busy_timeout_seconds=busy_timeout_seconds)
+        self.engine = make_engine(database_url, pool, busy_timeout_seconds=busy_timeout_seconds)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

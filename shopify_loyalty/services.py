@@ -13,7 +13,10 @@ from shopify_loyalty.db import Database
 from shopify_loyalty.settings import Settings
 
 if TYPE_CHECKING:
+    from redis import Redis
+
     from shopify_loyalty.inbox.worker import InboxWorker
+    from shopify_loyalty.workers.dispatch import Dispatcher
 
 EXTENSION_KEY = "shopify_loyalty"
 
@@ -24,17 +27,41 @@ class Services:
     db: Database
     cipher: TokenCipher
     worker: InboxWorker | None = field(default=None)
+    dispatcher: Dispatcher | None = field(default=None)
+    _redis: Redis | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
-        return cls(
+        services = cls(
             settings=settings,
             db=Database(
                 settings.database_url,
+                settings.db_pool,
                 busy_timeout_seconds=settings.sqlite_busy_timeout_seconds,
             ),
             cipher=TokenCipher(settings.encryption_keys),
         )
+        if settings.redis_url:
+            from shopify_loyalty.workers.dispatch import CeleryDispatcher
+
+            services.dispatcher = CeleryDispatcher(settings.redis_url)
+            services.dispatcher.watch(services.db)
+        return services
+
+    @property
+    def redis(self) -> Redis | None:
+        """A client of ``REDIS_URL`` (connections pooled), or None without Redis."""
+        if self.settings.redis_url is None:
+            return None
+        if self._redis is None:
+            from redis import Redis
+
+            self._redis = Redis.from_url(self.settings.redis_url, health_check_interval=30)
+        return self._redis
+
+    def reset_redis(self) -> None:
+        """Forget the Redis client (after a fork its connections belong to the parent)."""
+        self._redis = None
 
 
 def current_services() -> Services:

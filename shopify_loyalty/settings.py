@@ -40,6 +40,16 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class PoolSettings:
+    """PostgreSQL connection pool of each process (SQLAlchemy's QueuePool)."""
+
+    size: int = 10
+    max_overflow: int = 20
+    timeout_seconds: int = 30
+    recycle_seconds: int = 1800
+
+
+@dataclass(frozen=True)
 class Settings:
     api_key: str
     api_secret: str
@@ -56,6 +66,7 @@ class Settings:
     admin_timeout_seconds: float = 15.0
     # A fault-test hook: the worker sleeps this long at this point of applying an event.
     fault_pause: tuple[str, float] | None = None
+    db_pool: PoolSettings = field(default_factory=lambda: PoolSettings())
     scopes: tuple[str, ...] = SCOPES
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -146,6 +157,12 @@ def load_settings(
         sqlite_busy_timeout_seconds=busy_timeout,
         admin_timeout_seconds=admin_timeout,
         fault_pause=_fault_pause(env.get("LOYALTY_FAULT_PAUSE", "")),
+        db_pool=PoolSettings(
+            size=_int(env, "LOYALTY_DB_POOL_SIZE", 10, 1, 200),
+            max_overflow=_int(env, "LOYALTY_DB_MAX_OVERFLOW", 20, 0, 500),
+            timeout_seconds=_int(env, "LOYALTY_DB_POOL_TIMEOUT", 30, 1, 600),
+            recycle_seconds=_int(env, "LOYALTY_DB_POOL_RECYCLE", 1800, 60, 86400),
+        ),
     )
 
 
@@ -161,6 +178,19 @@ def _seconds(
         value = float("nan")
     if not low <= value <= high:
         raise SettingsError(variable, f"must be a number of seconds from {low:g} to {high:g}")
+    return value
+
+
+def _int(env: Mapping[str, str], variable: str, default: int, low: int, high: int) -> int:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(variable, f"{raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(variable, f"{value} is outside the allowed range {low} to {high}")
     return value
 
 

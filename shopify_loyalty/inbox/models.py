@@ -43,3 +43,5 @@ class WebhookEvent(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a Celery message last carried this event's id (null: only the receiver's own).
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

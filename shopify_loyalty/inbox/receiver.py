@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import ClientDisconnected
 
 from shopify_loyalty.errors import error_body
-from shopify_loyalty.inbox.store import Delivery, parse_json_object, store_delivery
+from shopify_loyalty.inbox.store import Delivery, Outcome, parse_json_object, store_delivery
 from shopify_loyalty.services import current_services, request_session
 from shopify_loyalty.shopify.signatures import is_valid_shop_domain, verify_webhook
 
@@ -67,6 +67,8 @@ def receive() -> tuple[Response, int]:
         body=body,
     )
     outcome, event_id = store_delivery(request_session(), delivery)
+    if services.dispatcher is not None and outcome is Outcome.ACCEPTED and event_id is not None:
+        services.dispatcher.events_stored([event_id])
     if services.worker is not None:
         services.worker.wake()
     return jsonify({"status": outcome.value, "event": event_id}), 200

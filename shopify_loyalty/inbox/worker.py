@@ -53,6 +53,15 @@ class Result(StrEnum):
     LOST = "lost"  # another worker holds the event
 
 
+def due_events(now: datetime) -> ColumnElement[bool]:
+    """Events a worker may claim at ``now``: pending and due, or processing on a lapsed
+    lease (its worker died or stalled)."""
+    return or_(
+        and_(WebhookEvent.status == PENDING, WebhookEvent.next_attempt_at <= now),
+        and_(WebhookEvent.status == PROCESSING, WebhookEvent.lease_until < now),
+    )
+
+
 def backoff_delay(attempts: int) -> float:
     """Exponential backoff with jitter: about 2 s, 4 s, 8 s ... capped at an hour."""
     delay: float = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
@@ -168,6 +177,14 @@ class InboxWorker:
             event.lease_owner = self.owner
             event.lease_until = utcnow() + self.lease
             event.attempts = event.attempts + 1
+        return self.apply(event_id)
+
+    def apply_one(self, event_id: int) -> Result:
+        """Claim and apply this event if it is due (a Celery message names it); LOST when it
+        is not due, already applied, or held by another worker."""
+        with self.services.db.sessions() as session:
+            if not self._claim(session, event_id):
+                return Result.LOST
         return self.apply(event_id)
 
     # -- claiming --------------------------------------------------------------------------

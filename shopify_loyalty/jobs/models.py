@@ -30,3 +30,5 @@ class Job(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a Celery message last carried this job's id (null: only the enqueuer's own).
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

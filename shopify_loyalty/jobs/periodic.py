@@ -1,9 +1,13 @@
 """Periodic work (expiry, birthdays, anniversaries, tier re-evaluation, paid memberships
-that ran out, discount upkeep, metafields of points that became spendable, notifications).
+that ran out, discount upkeep, affiliate approval, metafields of points that became
+spendable, perks, notifications and program events).
 
-Once an hour every installed shop gets one ``periodic.hourly`` job, keyed on the hour, so
-any number of workers (or a Celery beat) asking for it queue it once. Each area's
-``run_periodic`` is idempotent for any ``now``, so a missed or repeated hour is harmless.
+Without Redis, once an hour every installed shop gets one ``periodic.hourly`` job running
+every area in turn. With Redis, Celery beat queues each area on its own
+(``periodic.<area>``, see shopify_loyalty.workers.schedule), so the areas of many shops
+spread over all workers. Either way a job is keyed on the hour, so any number of workers or
+beats asking for it queue it once, and each area's ``run_periodic`` is idempotent for any
+``now``, so a missed or repeated hour is harmless.
 """
 
 from __future__ import annotations
@@ -30,33 +34,58 @@ from shopify_loyalty.tiers.periodic import run_periodic as tiers_periodic
 
 KIND = "periodic.hourly"
 
-AREAS: tuple[Callable[[Services, str, datetime], Any], ...] = (
-    points_periodic,
-    tiers_periodic,
-    paid_membership_periodic,
-    referrals_periodic,
-    affiliates_periodic,
-    metafields_periodic,
-    perks_periodic,
+Area = Callable[[Services, str, datetime], Any]
+
+AREAS: dict[str, Area] = {
+    "points": points_periodic,
+    "tiers": tiers_periodic,
+    "paid_membership": paid_membership_periodic,
+    "referrals": referrals_periodic,
+    "affiliates": affiliates_periodic,
+    "metafields": metafields_periodic,
+    "perks": perks_periodic,
     # Last: they tell the facts the areas above recorded.
-    notifications_periodic,
-    program_events_periodic,
-)
+    "notifications": notifications_periodic,
+    "program_events": program_events_periodic,
+}
+# Areas that tell what the others recorded; beat queues them in the second half-hour.
+LATE_AREAS = frozenset({"notifications", "program_events"})
 
 
-def queue_periodic_work(services: Services, now: datetime | None = None) -> int:
-    """Queue this hour's periodic job for every installed shop; returns how many shops."""
+def area_kind(area: str) -> str:
+    return f"periodic.{area}"
+
+
+def queue_periodic_work(
+    services: Services, now: datetime | None = None, *, area: str | None = None
+) -> int:
+    """Queue this hour's periodic job (every area, or only ``area``) for every installed
+    shop; returns how many shops."""
+    if area is not None and area not in AREAS:
+        raise ValueError(f"area must be one of {', '.join(AREAS)}")
+    kind = KIND if area is None else area_kind(area)
     moment = now or utcnow()
     hour = moment.strftime("%Y-%m-%dT%H")
     with services.db.transaction() as session:
         shops = session.scalars(select(Shop).where(Shop.status == INSTALLED)).all()
         for shop in shops:
-            enqueue(session, shop, KIND, {"hour": hour}, key=f"{KIND}:{hour}")
+            enqueue(session, shop, kind, {"hour": hour}, key=f"{kind}:{hour}")
     return len(shops)
 
 
 @job(KIND)
 def run_periodic_work(services: Services, shop_domain: str, payload: dict[str, Any]) -> None:
     now = utcnow()
-    for area in AREAS:
+    for area in AREAS.values():
         area(services, shop_domain, now)
+
+
+def _area_job(area: Area) -> Callable[[Services, str, dict[str, Any]], None]:
+    def run(services: Services, shop_domain: str, payload: dict[str, Any]) -> None:
+        area(services, shop_domain, utcnow())
+
+    return run
+
+
+for _name, _area in AREAS.items():
+    job(area_kind(_name))(_area_job(_area))

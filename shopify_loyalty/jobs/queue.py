@@ -3,6 +3,7 @@
 Work that talks to Shopify is enqueued in the same transaction as the change that calls for
 it, so it happens if and only if that change commits; the worker runs it afterwards with
 retries. A job key is unique per shop, so enqueueing the same work twice queues it once.
+With Redis, the job's id is sent to the Celery workers once the transaction commits.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.workers.dispatch import note_queued_job
 
 JobHandler = Callable[[Services, str, dict[str, Any]], None]
 
@@ -61,16 +63,17 @@ def enqueue(
     exists = session.scalar(select(Job.id).where(Job.shop_id == shop.id, Job.key == key))
     if exists is not None:
         return
+    queued = Job(
+        shop_id=shop.id,
+        kind=kind,
+        key=key,
+        payload=json.dumps(payload, default=str),
+        next_attempt_at=run_at or utcnow(),
+    )
     try:
         with session.begin_nested():
-            session.add(
-                Job(
-                    shop_id=shop.id,
-                    kind=kind,
-                    key=key,
-                    payload=json.dumps(payload, default=str),
-                    next_attempt_at=run_at or utcnow(),
-                )
-            )
+            session.add(queued)
     except IntegrityError:
         return
+    if run_at is None or run_at <= utcnow():
+        note_queued_job(session, queued.id)

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.models import Job
@@ -18,6 +19,14 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=300)
 MAX_ATTEMPTS = 10
+
+
+def due_jobs(now: datetime) -> ColumnElement[bool]:
+    """Jobs some worker may claim at ``now``: pending and due, or running on a lapsed lease."""
+    return or_(
+        and_(Job.status == "pending", Job.next_attempt_at <= now),
+        and_(Job.status == "running", Job.lease_until < now),
+    )
 
 
 def _due(now: datetime, owner: str) -> ColumnElement[bool]:
@@ -38,21 +47,32 @@ def claim_next_job(services: Services, owner: str) -> int | None:
         ).all()
         session.rollback()
         for job_id in candidates:
-            with session.begin():
-                claimed = session.execute(
-                    update(Job)
-                    .where(Job.id == job_id, _due(utcnow(), owner))
-                    .values(
-                        status="running",
-                        lease_owner=owner,
-                        lease_until=utcnow() + LEASE,
-                        attempts=Job.attempts + 1,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            if claimed.rowcount:  # type: ignore[attr-defined]
+            if _claim(session, job_id, owner):
                 return job_id
     return None
+
+
+def claim_job(services: Services, job_id: int, owner: str) -> bool:
+    """Lease this job if it is due (a Celery message names it); False when it is not due,
+    done, or held by another worker."""
+    with services.db.sessions() as session:
+        return _claim(session, job_id, owner)
+
+
+def _claim(session: Session, job_id: int, owner: str) -> bool:
+    with session.begin():
+        claimed = session.execute(
+            update(Job)
+            .where(Job.id == job_id, _due(utcnow(), owner))
+            .values(
+                status="running",
+                lease_owner=owner,
+                lease_until=utcnow() + LEASE,
+                attempts=Job.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
 def run_job(services: Services, job_id: int, owner: str, backoff: object) -> str:

@@ -76,7 +76,9 @@ def _worker(services: Services, session: Session | None) -> dict[str, Any]:
     part: dict[str, Any] = {"status": OK}
     problems: list[str] = []
     worker = services.worker
-    if services.settings.worker_mode == "off":
+    if services.settings.redis_url:
+        part["in_process"] = "celery"
+    elif services.settings.worker_mode == "off":
         part["in_process"] = "external"
     elif worker is None or not worker.alive:
         part["in_process"] = "stopped"
@@ -97,7 +99,7 @@ def _worker(services: Services, session: Session | None) -> dict[str, Any]:
             }
             for b in live
         ]
-        if part["in_process"] == "external" and not live:
+        if part["in_process"] in ("external", "celery") and not live:
             problems.append("no worker has reported in the last 60 seconds")
         problems += [
             f"worker {b.host}:{b.pid} is retrying after: {b.last_error}"

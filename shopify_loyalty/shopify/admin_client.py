@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import shopify
 
@@ -114,12 +114,20 @@ def raise_for_user_errors(payload_root: Mapping[str, Any], mutation_name: str) -
     return dict(payload)
 
 
+class Throttle(Protocol):
+    """A shop's cost bucket as the client uses it (``now`` is the client's clock)."""
+
+    def record(self, throttle_status: Mapping[str, Any], *, now: float) -> None: ...
+
+    def wait_before(self, cost: float, *, now: float) -> float: ...
+
+
 @dataclass
 class ThrottleState:
     """What the last answer said about a shop's cost bucket, restored by elapsed time.
 
-    One per shop; several clients of the same shop may share it (a Redis-backed variant
-    can replace it for many processes).
+    One per shop and process; with Redis, shopify.shared_throttle.RedisThrottle (same two
+    methods) shares the bucket between processes.
     """
 
     maximum_available: float | None = None
@@ -191,7 +199,7 @@ class AdminClient:
         on_failure: Callable[[AdminApiError], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = 6,
-        throttle: ThrottleState | None = None,
+        throttle: Throttle | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -203,7 +211,7 @@ class AdminClient:
         self._on_failure = on_failure
         self._sleep = sleep
         self.max_attempts = max(1, max_attempts)
-        self.throttle = throttle if throttle is not None else ThrottleState()
+        self.throttle: Throttle = throttle if throttle is not None else ThrottleState()
         self.timeout = timeout
         self._rng = rng or random.Random()
         self._clock = clock

@@ -14,6 +14,7 @@ from shopify_loyalty.monitoring.admin_failures import record_admin_failure
 from shopify_loyalty.services import Services
 from shopify_loyalty.shopify.admin_client import AdminClient
 from shopify_loyalty.shopify.oauth_client import TokenGrant
+from shopify_loyalty.shopify.shared_throttle import throttle_for
 from shopify_loyalty.shopify.webhook_subscriptions import register_webhooks
 from shopify_loyalty.shops.models import INSTALLED, UNINSTALLED, Shop
 from shopify_loyalty.shops.tokens import access_token, store_grant
@@ -67,6 +68,7 @@ def admin_client(services: Services, shop_domain: str) -> AdminClient:
             services.db, shop_domain, failure.kind, failure.status, failure.message
         ),
         timeout=services.settings.admin_timeout_seconds,
+        throttle=throttle_for(services.redis, shop_domain),
     )
 
 

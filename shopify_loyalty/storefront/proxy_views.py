@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, g, jsonify, redirect, request
+from redis.exceptions import RedisError
 from werkzeug.wrappers import Response as Redirect
 
 from shopify_loyalty.customers.records import find_customer
@@ -48,6 +49,7 @@ from shopify_loyalty.storefront.proxy_auth import (
     verified_caller,
 )
 from shopify_loyalty.storefront.rate_limits import count_write
+from shopify_loyalty.storefront.shared_rate_limits import count_write_in_redis
 from shopify_loyalty.storefront.texts import texts_for, widget_locale
 from shopify_loyalty.storefront.widget_settings import WidgetConfig
 from shopify_loyalty.surveys.feedback import record_feedback
@@ -232,13 +234,24 @@ def referral_landing(code: str) -> Redirect:
 def count_shopper_write(customer_id: int) -> str:
     """Count the write against the limits (committed even when refused); the shop domain."""
     shop_domain = caller().shop_domain
+    services = current_services()
     request_session().rollback()  # end any read before writing in its own transaction
-    with current_services().db.transaction() as session:
-        shop = installed_shop(session, shop_domain)
-        wait = count_write(session, shop, customer_id)
+    if services.redis is not None:
+        installed_shop(request_session(), shop_domain)
+        try:
+            wait = count_write_in_redis(services.redis, shop_domain, customer_id)
+        except RedisError:
+            wait = count_write_in_database(shop_domain, customer_id)
+    else:
+        wait = count_write_in_database(shop_domain, customer_id)
     if wait is not None:
         raise RateLimited(wait)
     return shop_domain
+
+
+def count_write_in_database(shop_domain: str, customer_id: int) -> int | None:
+    with current_services().db.transaction() as session:
+        return count_write(session, installed_shop(session, shop_domain), customer_id)
 
 
 def json_object() -> dict[str, Any]:
