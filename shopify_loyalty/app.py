@@ -13,6 +13,7 @@ from shopify_loyalty.errors import register_error_handlers
 from shopify_loyalty.plain_numbers import IdConverter
 from shopify_loyalty.services import EXTENSION_KEY, Services, close_request_session
 from shopify_loyalty.settings import Settings, load_settings
+from shopify_loyalty.storable_input import register_storable_input
 
 
 def create_app(
@@ -27,7 +28,7 @@ def create_app(
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
     app.config["SECRET_KEY"] = settings.api_secret
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    register_storable_input(app)
     services = register_services(app, settings)
     app.url_map.converters["int"] = IdConverter
     register_blueprints(app)

@@ -3,6 +3,7 @@ with a 4xx naming the field (or not found), never a server error."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -103,3 +104,50 @@ def test_a_form_with_a_non_ascii_csrf_token_is_refused(
     )
 
     assert response.status_code == 403
+
+
+NUL = "Alpha\x00Beta"
+LONE = "Alpha\ud800Beta"
+
+
+@pytest.mark.parametrize("text", [NUL, LONE], ids=["NUL", "lone surrogate"])
+def test_text_a_database_cannot_hold_is_refused_or_cleaned_never_a_server_error(
+    shop: str,
+    http: requests.Session,
+    session_token: Callable[..., str],
+    member: Callable[[int], int],
+    text: str,
+) -> None:
+    headers = {**bearer(session_token(shop)), "Content-Type": "application/json"}
+    customer = member(0)
+    calls = [
+        ("POST", "/admin/api/terms", {"locale": "en", "text": text}),
+        ("POST", "/admin/api/rewards", {"kind": "free_shipping", "points_cost": 5, "title": text}),
+        ("POST", f"/admin/api/customers/{customer}/adjustments", {"points": 5, "reason": text}),
+        ("PUT", "/admin/api/settings/widget", {"launcher_label": text}),
+        (
+            "POST",
+            "/admin/api/affiliates",
+            {
+                "name": text,
+                "email": "x@example.com",
+                "commission_kind": "percentage",
+                "commission_value": "5",
+                "payout_method": "paypal",
+                "payout_details": text,
+            },
+        ),
+        ("GET", f"/admin/api/customers?q={text}", None),
+    ]
+    for method, path, body in calls:
+        data = json.dumps(body).encode() if body is not None else None
+        response = http.request(method, path, data=data, headers=headers)
+        assert response.status_code < 500, (path, response.text)
+    for path, body in (
+        ("/proxy/api/birthday", {"birthday": text}),
+        ("/proxy/api/redeem", {"reward_id": text}),
+    ):
+        response = http.post(
+            proxy_url(path, SHOP, customer), data=json.dumps(body), headers=headers
+        )
+        assert response.status_code < 500, (path, response.text)

@@ -1,0 +1,67 @@
+"""Refusing input text that no database column can hold.
+
+PostgreSQL refuses NUL characters in text, and a lone UTF-16 surrogate (which a JSON
+``\\ud800`` escape can carry) cannot be encoded as UTF-8 at all. Rather than let either reach
+the database and fail there as a server error, JSON bodies and query strings holding
+them are refused with 400.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+
+from shopify_loyalty.errors import InvalidInput
+
+UNSTORABLE = re.compile("[\\x00\\ud800-\\udfff]")
+MESSAGE = "holds a NUL character or a lone surrogate, which cannot be stored"
+
+
+class UnstorableText(ValueError):
+    pass
+
+
+def first_unstorable(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) in a JSON document that cannot be stored."""
+    if isinstance(value, str):
+        return path or "body" if UNSTORABLE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and UNSTORABLE.search(key):
+                return name
+            if found := first_unstorable(item, name):
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := first_unstorable(item, f"{path}[{index}]"):
+                return found
+    return None
+
+
+class StorableJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing request bodies with text that cannot be stored (a request
+    handler then sees no JSON object and answers 400)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        value = super().loads(s, **kwargs)
+        if (field := first_unstorable(value)) is not None:
+            raise UnstorableText(f"{field} {MESSAGE}")
+        return value
+
+
+def refuse_unstorable_parameters() -> None:
+    """Before every request: the query parameters. (The admin pages' forms check their own
+    fields and show the error beside the field.)"""
+    for key, value in request.args.items(multi=True):
+        if UNSTORABLE.search(key) or UNSTORABLE.search(value):
+            raise InvalidInput(f"{key} {MESSAGE}", field=key)
+
+
+def register_storable_input(app: Flask) -> None:
+    app.json = StorableJSONProvider(app)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.before_request(refuse_unstorable_parameters)
