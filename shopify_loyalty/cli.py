@@ -55,16 +55,49 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the app (and, without a separate worker, the in-process inbox worker)."""
-    from werkzeug.serving import run_simple
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="gunicorn web processes  [default: 2 per core + 1]",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per web process.",
+)
+@click.option("--access-log", is_flag=True, help="Log every request to stdout.")
+@click.option("--dev", is_flag=True, help="Flask's development server, with the worker thread.")
+def serve(
+    host: str, port: int, workers: int | None, threads: int, access_log: bool, dev: bool
+) -> None:
+    """Migrate, then serve the app under gunicorn (or Flask's server with --dev).
 
-    from shopify_loyalty.app import create_app
+    Under gunicorn the inbox worker runs as one process beside the web processes (without
+    REDIS_URL and unless LOYALTY_WORKER=off); with REDIS_URL the web processes only enqueue.
+    """
     from shopify_loyalty.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.database_url)
-    run_simple(host, port, create_app(settings), threaded=True, use_reloader=False)
+    if dev:
+        from werkzeug.serving import run_simple
+
+        from shopify_loyalty.app import create_app
+
+        run_simple(host, port, create_app(settings), threaded=True, use_reloader=False)
+        return
+    from shopify_loyalty.serving.gunicorn_server import LoyaltyServer, default_workers
+
+    LoyaltyServer(
+        settings,
+        host=host,
+        port=port,
+        workers=workers or default_workers(),
+        threads=threads,
+        access_log=access_log,
+    ).run()
 
 
 @main.command()

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -134,6 +135,20 @@ class Database:
         """A session whose work is committed on success and rolled back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def single_statements(self) -> Iterator[Connection]:
+        """A connection for writes of one statement each, committed as they run.
+
+        On PostgreSQL it is in autocommit mode, which saves the BEGIN and COMMIT round
+        trips; SQLite gets one transaction around the block instead.
+        """
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                yield connection.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                with connection.begin():
+                    yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -14,7 +14,7 @@ from werkzeug.exceptions import ClientDisconnected
 
 from shopify_loyalty.errors import error_body
 from shopify_loyalty.inbox.store import Delivery, Outcome, parse_json_object, store_delivery
-from shopify_loyalty.services import current_services, request_session
+from shopify_loyalty.services import current_services
 from shopify_loyalty.shopify.signatures import is_valid_shop_domain, verify_webhook
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -66,7 +66,8 @@ def receive() -> tuple[Response, int]:
         triggered_at=_timestamp(request.headers.get("X-Shopify-Triggered-At")),
         body=body,
     )
-    outcome, event_id = store_delivery(request_session(), delivery)
+    with services.db.single_statements() as connection:
+        outcome, event_id = store_delivery(connection, delivery)
     if services.dispatcher is not None and outcome is Outcome.ACCEPTED and event_id is not None:
         services.dispatcher.events_stored([event_id])
     if services.worker is not None:

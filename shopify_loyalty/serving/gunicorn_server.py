@@ -1,0 +1,102 @@
+"""``shopify-loyalty serve``: the WSGI app ``shopify_loyalty:create_app()`` under gunicorn.
+
+gunicorn forks ``workers`` web processes with ``threads`` threads each (the ``gthread``
+worker). None of them runs the inbox worker: with ``REDIS_URL`` set the web processes only
+store and enqueue and Celery applies the events; without it the master supervises one
+``shopify-loyalty worker`` process (unless ``LOYALTY_WORKER=off``, when the operator runs
+it elsewhere).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+
+from shopify_loyalty.serving.inbox_process import InboxWorkerProcess
+from shopify_loyalty.settings import Settings
+
+GRACEFUL_TIMEOUT_SECONDS = 20
+REQUEST_TIMEOUT_SECONDS = 30
+
+
+def default_workers() -> int:
+    """Two web processes per core plus one, gunicorn's usual starting point."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def runs_inbox_worker_process(settings: Settings) -> bool:
+    """Whether ``serve`` itself keeps the one inbox worker process running."""
+    return settings.redis_url is None and settings.worker_mode == "thread"
+
+
+class LoyaltyArbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's master, which also keeps the inbox worker process alive."""
+
+    inbox: InboxWorkerProcess | None = None
+
+    def start(self) -> None:
+        super().start()
+        if self.inbox is not None:
+            self.inbox.start()
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        if self.inbox is not None:
+            self.inbox.keep_running()
+
+    def stop(self, graceful: bool = True) -> None:
+        super().stop(graceful)
+        if self.inbox is not None:
+            self.inbox.stop()
+
+
+class LoyaltyServer(BaseApplication):  # type: ignore[misc]
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str,
+        port: int,
+        workers: int,
+        threads: int,
+        access_log: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.options: dict[str, Any] = {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": REQUEST_TIMEOUT_SECONDS,
+            "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
+            "keepalive": 5,
+            "accesslog": "-" if access_log else None,
+            "proc_name": "shopify-loyalty",
+            # gunicorn 25+ opens a control socket in the home folder; nothing here uses it,
+            # and two servers on one machine would fight over it.
+            "control_socket_disable": True,
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if value is not None and key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        from shopify_loyalty.app import create_app
+
+        # The web processes report the worker as external: it runs beside them, not inside.
+        web_settings = dataclasses.replace(self.settings, worker_mode="off")
+        return create_app(web_settings, start_worker=False)
+
+    def run(self) -> None:
+        arbiter = LoyaltyArbiter(self)
+        if runs_inbox_worker_process(self.settings):
+            arbiter.inbox = InboxWorkerProcess()
+        arbiter.run()
