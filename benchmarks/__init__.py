@@ -1,0 +1,1 @@
+"""Benchmarks against their limits; see README.md here."""

@@ -106,13 +106,15 @@ def make_engine(
 
         return engine
     pool = pool or PoolSettings()
+    # No pre-ping: it costs a round trip on every checkout (a webhook's answer is one insert).
+    # A connection that died with the server fails one statement, and SQLAlchemy then
+    # throws away the whole pool; recycling keeps connections from ageing past idle limits.
     return create_engine(
         database_url,
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
         pool_recycle=pool.recycle_seconds,
-        pool_pre_ping=True,
     )
 
 

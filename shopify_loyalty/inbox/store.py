@@ -6,9 +6,21 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, case, insert, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    String,
+    bindparam,
+    case,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -48,20 +60,28 @@ def store_delivery(connection: Connection, delivery: Delivery) -> tuple[Outcome,
     so on an autocommit connection the receiver answers after a single round trip; only a
     duplicate costs a second.
     """
-    dialect = connection.dialect.name
-    values = _row(delivery)
-    returning = (WebhookEvent.id, WebhookEvent.status)
-    if dialect in ("postgresql", "sqlite"):
-        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        inserted = connection.execute(
-            upsert(WebhookEvent).values(**values).on_conflict_do_nothing().returning(*returning)
-        ).first()
+    kind = _kind(delivery.topic)
+    statement = _insert_statement(connection.dialect.name, kind)
+    params: dict[str, Any] = {
+        "shop_domain": delivery.shop_domain,
+        "topic": delivery.topic,
+        "event_id": delivery.event_id,
+        "webhook_id": delivery.webhook_id,
+        "api_version": delivery.api_version,
+        "triggered_at": delivery.triggered_at,
+        "payload": delivery.body.decode("utf-8"),
+        "now": utcnow(),
+    }
+    if kind == UNKNOWN_TOPIC:
+        params["reason"] = f"topic {delivery.topic} is not one the app acts on"
+    else:
+        params["shop"] = delivery.shop_domain
+    if connection.dialect.name in ("postgresql", "sqlite"):
+        inserted = connection.execute(statement, params).first()
     else:
         try:
             with connection.begin_nested():
-                inserted = connection.execute(
-                    insert(WebhookEvent).values(**values).returning(*returning)
-                ).first()
+                inserted = connection.execute(statement, params).first()
         except IntegrityError:
             inserted = None  # a concurrent copy of the same delivery won the insert
     if inserted is None:
@@ -70,41 +90,62 @@ def store_delivery(connection: Connection, delivery: Delivery) -> tuple[Outcome,
     return (Outcome.IGNORED if status == IGNORED else Outcome.ACCEPTED), event_id
 
 
-def _row(delivery: Delivery) -> dict[str, Any]:
-    """The inbox row's values; its status comes from the shop's state in the same statement."""
-    now = utcnow()
+UNKNOWN_TOPIC, PRIVACY_TOPIC, SHOP_TOPIC = "unknown", "privacy", "shop"
+
+
+def _kind(topic: str) -> str:
+    if not is_known_topic(topic):
+        return UNKNOWN_TOPIC
+    return PRIVACY_TOPIC if applies_after_uninstall(topic) else SHOP_TOPIC
+
+
+@cache
+def _insert_statement(dialect: str, kind: str) -> Executable:
+    """The inbox insert for one kind of topic, built once per process and reused (its SQL
+    is compiled once); the row's status comes from the shop's state in the same statement.
+
+    Privacy topics are kept for a shop that has uninstalled; other topics only for an
+    installed shop; unknown topics are kept as ignored.
+    """
+    table = WebhookEvent.__table__
+    now = bindparam("now", type_=UTCDateTime())
     values: dict[str, Any] = {
-        "shop_domain": delivery.shop_domain,
-        "topic": delivery.topic,
-        "event_id": delivery.event_id,
-        "webhook_id": delivery.webhook_id,
-        "api_version": delivery.api_version,
-        "triggered_at": delivery.triggered_at,
-        "payload": delivery.body.decode("utf-8"),
-        "attempts": 0,
-        "received_at": now,
-        "next_attempt_at": now,
+        name: bindparam(name, type_=table.c[name].type)
+        for name in ("shop_domain", "topic", "event_id", "webhook_id", "api_version")
+        + ("triggered_at", "payload")
     }
-    if not is_known_topic(delivery.topic):
-        reason = f"topic {delivery.topic} is not one the app acts on"
-        return values | {"status": IGNORED, "last_error": reason, "processed_at": now}
-    shop_status = select(Shop.status).where(Shop.domain == delivery.shop_domain).scalar_subquery()
-    if applies_after_uninstall(delivery.topic):
-        ignored = shop_status.is_(None)
+    values |= {"attempts": 0, "received_at": now, "next_attempt_at": now}
+    if kind == UNKNOWN_TOPIC:
+        values |= {
+            "status": IGNORED,
+            "last_error": bindparam("reason", type_=String()),
+            "processed_at": now,
+        }
     else:
-        ignored = or_(shop_status.is_(None), shop_status != INSTALLED)
-    reason = case(
-        (shop_status.is_(None), literal(NOT_INSTALLED)),
-        (ignored, literal(UNINSTALLED_REASON)),
-        else_=literal(None, String),
-    )
-    return values | {
-        "status": case((ignored, literal(IGNORED)), else_=literal(PENDING)),
-        "last_error": reason,
-        "processed_at": case(
-            (ignored, literal(now, UTCDateTime)), else_=literal(None, UTCDateTime)
-        ),
-    }
+        shop_status = (
+            select(Shop.status)
+            .where(Shop.domain == bindparam("shop", type_=String()))
+            .scalar_subquery()
+        )
+        missing = shop_status.is_(None)
+        ignored = missing if kind == PRIVACY_TOPIC else or_(missing, shop_status != INSTALLED)
+        values |= {
+            "status": case((ignored, literal(IGNORED)), else_=literal(PENDING)),
+            "last_error": case(
+                (missing, literal(NOT_INSTALLED)),
+                (ignored, literal(UNINSTALLED_REASON)),
+                else_=literal(None, String),
+            ),
+            "processed_at": case((ignored, now), else_=literal(None, UTCDateTime)),
+        }
+    returning = (WebhookEvent.id, WebhookEvent.status)
+    if dialect == "postgresql":
+        return (
+            postgresql_insert(table).values(values).on_conflict_do_nothing().returning(*returning)
+        )
+    if dialect == "sqlite":
+        return sqlite_insert(table).values(values).on_conflict_do_nothing().returning(*returning)
+    return insert(table).values(values).returning(*returning)
 
 
 def _find_duplicate(connection: Connection, delivery: Delivery) -> int | None:

@@ -34,6 +34,33 @@ def runs_inbox_worker_process(settings: Settings) -> bool:
     return settings.redis_url is None and settings.worker_mode == "thread"
 
 
+def gunicorn_options(
+    *, host: str, port: int, workers: int, threads: int, access_log: bool = False
+) -> dict[str, Any]:
+    """The gunicorn configuration ``serve`` uses (the ingest benchmark reuses it)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": REQUEST_TIMEOUT_SECONDS,
+        "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
+        "keepalive": 5,
+        "accesslog": "-" if access_log else None,
+        "proc_name": "shopify-loyalty",
+        # gunicorn 25+ opens a control socket in the home folder; nothing here uses it,
+        # and two servers on one machine would fight over it.
+        "control_socket_disable": True,
+    }
+
+
+def apply_options(config: Any, options: dict[str, Any]) -> None:
+    """Set the options this gunicorn knows (older ones lack some), skipping unset ones."""
+    for key, value in options.items():
+        if value is not None and key in config.settings:
+            config.set(key, value)
+
+
 class LoyaltyArbiter(Arbiter):  # type: ignore[misc]
     """gunicorn's master, which also keeps the inbox worker process alive."""
 
@@ -67,26 +94,13 @@ class LoyaltyServer(BaseApplication):  # type: ignore[misc]
         access_log: bool = False,
     ) -> None:
         self.settings = settings
-        self.options: dict[str, Any] = {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": REQUEST_TIMEOUT_SECONDS,
-            "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
-            "keepalive": 5,
-            "accesslog": "-" if access_log else None,
-            "proc_name": "shopify-loyalty",
-            # gunicorn 25+ opens a control socket in the home folder; nothing here uses it,
-            # and two servers on one machine would fight over it.
-            "control_socket_disable": True,
-        }
+        self.options = gunicorn_options(
+            host=host, port=port, workers=workers, threads=threads, access_log=access_log
+        )
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in self.options.items():
-            if value is not None and key in self.cfg.settings:
-                self.cfg.set(key, value)
+        apply_options(self.cfg, self.options)
 
     def load(self) -> Flask:
         from shopify_loyalty.app import create_app
