@@ -27,7 +27,7 @@ from shopify_loyalty.shops.models import INSTALLED, Shop
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = "bench-loyalty.myshopify.com"
-DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench"
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench_big"
 
 
 def load_average() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopify_loyalty.db import Base, Money, PrimaryKey, UTCDateTime, utcnow
@@ -13,7 +13,11 @@ from shopify_loyalty.db import Base, Money, PrimaryKey, UTCDateTime, utcnow
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("shop_id", "shopify_order_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "shopify_order_id"),
+        # A shopper's orders by payment time: the widget's recent orders and tier spend.
+        Index("ix_orders_customer_paid", "shop_id", "customer_id", "paid_at"),
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Protocol, TypeVar, get_type_hints
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.errors import InvalidInput
@@ -27,6 +27,8 @@ class Section(Protocol):
 
 
 S = TypeVar("S", bound=Section)
+
+SECTIONS_KEY = "program_config_sections"
 
 
 def setting(
@@ -143,16 +145,34 @@ def to_json(section: Any) -> dict[str, Any]:
 
 def load(session: Session, shop: Shop, cls: type[S]) -> S:
     """The shop's section, defaults filled in for anything the merchant has not set."""
-    row = session.scalar(
-        select(ProgramConfig).where(
-            ProgramConfig.shop_id == shop.id, ProgramConfig.section == cls.section
-        )
-    )
-    if row is None:
+    data = stored_sections(session, shop).get(cls.section)
+    if data is None:
         return cls()
-    stored = json.loads(row.data)
+    stored = json.loads(data)
     known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     return validate(cls, {k: v for k, v in stored.items() if k in known})
+
+
+def stored_sections(session: Session, shop: Shop) -> dict[str, str]:
+    """Every stored section of the shop, read in one query and kept for the transaction.
+
+    A widget request reads five sections; one query instead of five. The copy is dropped
+    when the session's transaction ends (commit or rollback), and ``save`` keeps it current.
+    """
+    memo: dict[int, dict[str, str]] = session.info.setdefault(SECTIONS_KEY, {})
+    if shop.id not in memo:
+        rows = session.execute(
+            select(ProgramConfig.section, ProgramConfig.data).where(
+                ProgramConfig.shop_id == shop.id
+            )
+        )
+        memo[shop.id] = {section: data for section, data in rows}
+    return memo[shop.id]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_sections(session: Session, _transaction: Any) -> None:
+    session.info.pop(SECTIONS_KEY, None)
 
 
 def save(session: Session, shop: Shop, cls: type[S], changes: Mapping[str, Any]) -> S:
@@ -170,4 +190,5 @@ def save(session: Session, shop: Shop, cls: type[S], changes: Mapping[str, Any])
     row.data = json.dumps(to_json(updated))
     row.version = (row.version or 0) + 1
     session.flush()
+    stored_sections(session, shop)[cls.section] = row.data
     return updated

@@ -44,7 +44,11 @@ def friend_code_for(code: str) -> str:
 
 def referral_link(session: Session, shop: Shop, customer: Customer) -> str:
     """The member's link, served by the storefront through the app proxy."""
-    return f"https://{shop.domain}{PROXY_PATH}{referral_code_for(session, shop, customer).code}"
+    return link_for_code(shop, referral_code_for(session, shop, customer).code)
+
+
+def link_for_code(shop: Shop, code: str) -> str:
+    return f"https://{shop.domain}{PROXY_PATH}{code}"
 
 
 def find_referral_code(session: Session, shop: Shop, code: str) -> ReferralCode | None:

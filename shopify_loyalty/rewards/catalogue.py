@@ -74,11 +74,15 @@ DEFAULT_CATALOGUE = (
 
 def rewards_catalogue(session: Session, shop: Shop, *, active_only: bool = False) -> list[Reward]:
     """The shop's rewards, cheapest first; the default catalogue when the shop never had any."""
-    _seed_default_catalogue(session, shop)
     query = select(Reward).where(Reward.shop_id == shop.id, Reward.archived_at.is_(None))
     if active_only:
         query = query.where(Reward.active.is_(True))
-    return list(session.scalars(query.order_by(Reward.points_cost, Reward.id)))
+    query = query.order_by(Reward.points_cost, Reward.id)
+    rewards = list(session.scalars(query))
+    if rewards:  # a shop with rewards has had some: nothing to seed, no second query
+        return rewards
+    _seed_default_catalogue(session, shop)
+    return list(session.scalars(query))
 
 
 def find_reward(session: Session, shop: Shop, reward_id: int) -> Reward:

@@ -83,6 +83,10 @@ def card_summary(session: Session, shop: Shop, customer: Customer) -> StampSumma
     card = session.scalar(
         select(StampCard).where(StampCard.shop_id == shop.id, StampCard.customer_id == customer.id)
     )
+    return summary_of(card, config)
+
+
+def summary_of(card: StampCard | None, config: StampConfig) -> StampSummary:
     return StampSummary(
         collected=card.collected if card else 0,
         required=config.card_size,

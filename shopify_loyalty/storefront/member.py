@@ -24,13 +24,14 @@ from shopify_loyalty.points.birthdays import find_birthday
 from shopify_loyalty.points.ledger import balance_of, recent_entries
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.programs.config import load
-from shopify_loyalty.referrals.codes import referral_code_for, referral_link
+from shopify_loyalty.referrals.codes import link_for_code, referral_code_for
 from shopify_loyalty.referrals.rules import ReferralConfig
 from shopify_loyalty.rewards.catalogue import rewards_catalogue
 from shopify_loyalty.rewards.models import ISSUED, IssuedCode
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.stamps.cards import card_summary
+from shopify_loyalty.stamps.cards import summary_of
 from shopify_loyalty.stamps.models import CARD_OPENED, JOINED, StampCard, StampEntry
+from shopify_loyalty.stamps.rules import StampConfig
 from shopify_loyalty.storefront.program import reward_json, threshold_text
 from shopify_loyalty.storefront.texts import fill, texts_for, widget_locale
 from shopify_loyalty.storefront.widget_settings import WidgetConfig
@@ -74,12 +75,7 @@ def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -
             for affordable in [reward.points_cost <= balance.available]
         ],
         "codes": open_codes(session, shop, customer),
-        "referral": {
-            "code": referral_code_for(session, shop, customer).code,
-            "link": referral_link(session, shop, customer),
-        }
-        if referrals.enabled
-        else None,
+        "referral": referral_view(session, shop, customer) if referrals.enabled else None,
         "birthday": birthday.birthday.isoformat() if birthday else None,
         "feedback_orders": orders_awaiting_feedback(session, shop, customer),
         "history": history(session, customer, texts, limit=HISTORY_ROWS),
@@ -88,12 +84,17 @@ def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -
     }
 
 
+def referral_view(session: Session, shop: Shop, customer: Customer) -> dict[str, str]:
+    code = referral_code_for(session, shop, customer).code
+    return {"code": code, "link": link_for_code(shop, code)}
+
+
 def stamp_card(session: Session, shop: Shop, customer: Customer) -> dict[str, Any]:
     """The open card; ``head_start`` is how many of its stamps came as the head start."""
-    summary = card_summary(session, shop, customer)
     card = session.scalar(
         select(StampCard).where(StampCard.shop_id == shop.id, StampCard.customer_id == customer.id)
     )
+    summary = summary_of(card, load(session, shop, StampConfig))
     head_start = 0
     if card is not None:
         given = session.scalar(
