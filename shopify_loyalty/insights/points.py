@@ -39,24 +39,25 @@ class PointsFlow:
 
 
 def points_flow(session: Session, shop: Shop, start: datetime, end: datetime) -> PointsFlow:
-    positive = case((LedgerEntry.points > 0, LedgerEntry.points), else_=0)
-    negative = case((LedgerEntry.points < 0, LedgerEntry.points), else_=0)
+    """One pass over the ledger up to ``end``: the period's flows per source, and the
+    balance of every row before ``end`` (what is outstanding then)."""
+    in_period = LedgerEntry.created_at >= start
+    positive = case((in_period & (LedgerEntry.points > 0), LedgerEntry.points), else_=0)
+    negative = case((in_period & (LedgerEntry.points < 0), LedgerEntry.points), else_=0)
     rows = session.execute(
         select(
             LedgerEntry.source,
             func.coalesce(func.sum(positive), 0),
             func.coalesce(func.sum(negative), 0),
+            func.coalesce(func.sum(LedgerEntry.points), 0),
         )
-        .where(
-            LedgerEntry.shop_id == shop.id,
-            LedgerEntry.created_at >= start,
-            LedgerEntry.created_at < end,
-        )
+        .where(LedgerEntry.shop_id == shop.id, LedgerEntry.created_at < end)
         .group_by(LedgerEntry.source)
     )
-    issued = taken_back = redeemed = expired = 0
-    for source, credits, debits in rows:
+    issued = taken_back = redeemed = expired = outstanding = 0
+    for source, credits, debits, balance in rows:
         credits, debits = int(credits), int(debits)
+        outstanding += int(balance)
         if source in EARNING:
             issued += credits
         if source in TAKE_BACKS:
@@ -65,12 +66,7 @@ def points_flow(session: Session, shop: Shop, start: datetime, end: datetime) ->
             redeemed -= credits + debits
         elif source == Source.EXPIRY:
             expired -= credits + debits
-    outstanding = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.shop_id == shop.id, LedgerEntry.created_at < end
-        )
-    )
-    return PointsFlow(issued, taken_back, redeemed, expired, int(outstanding or 0))
+    return PointsFlow(issued, taken_back, redeemed, expired, outstanding)
 
 
 def valuing_reward(session: Session, shop: Shop) -> Reward | None:

@@ -12,23 +12,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.insights import formulas as f
 from shopify_loyalty.insights.definitions import DEFINITIONS
-from shopify_loyalty.insights.orders import (
-    CustomerSpend,
-    customers_at,
-    new_customers,
-    spend_by_customer,
-)
+from shopify_loyalty.insights.orders import BuyerGroup, customer_figures
 from shopify_loyalty.insights.periods import Period
 from shopify_loyalty.insights.points import point_value, points_flow, valuing_reward
 from shopify_loyalty.insights.surveys import survey_answers
 from shopify_loyalty.insights.tiers import tier_figures
 from shopify_loyalty.paid_membership.insights import membership_figures
-from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.models import CARD_COMPLETED, StampEntry
 
@@ -37,15 +31,16 @@ POINT_VALUE_PLACES = Decimal("0.0001")
 
 def kpi_report(session: Session, shop: Shop, period: Period) -> dict[str, Any]:
     start, end = period.start, period.end
-    spend = spend_by_customer(session, shop, start, end)
-    at_start = customers_at(session, shop, start)
-    at_end = customers_at(session, shop, end)
-    new = new_customers(session, shop, start, end)
+    figures = customer_figures(session, shop, start, end)
+    buyers = figures.buyers
+    at_start, at_end, new = (
+        figures.customers_at_start,
+        figures.customers_at_end,
+        figures.new_customers,
+    )
     retention = f.retention_rate(at_start, at_end, new)
     churn = f.churn_rate(retention)
-    orders = sum(row.orders for row in spend)
-    revenue = sum((row.revenue for row in spend), Decimal(0))
-    active = len(spend)
+    orders, revenue, active = buyers.orders, buyers.revenue, buyers.customers
     aov = f.average_order_value(revenue, orders)
     frequency = f.purchase_frequency(orders, active)
     lifespan = f.average_lifespan(churn)
@@ -63,9 +58,9 @@ def kpi_report(session: Session, shop: Shop, period: Period) -> dict[str, Any]:
             "active_customers": active,
             "orders": orders,
             "revenue": f.rounded(revenue),
-            "repeat_customers": sum(1 for row in spend if row.orders >= 2),
+            "repeat_customers": buyers.repeat_customers,
             "repeat_purchase_rate": f.rounded(
-                f.repeat_purchase_rate(sum(1 for row in spend if row.orders >= 2), active)
+                f.repeat_purchase_rate(buyers.repeat_customers, active)
             ),
             "purchase_frequency": f.rounded(frequency),
             "average_order_value": f.rounded(aov),
@@ -73,7 +68,10 @@ def kpi_report(session: Session, shop: Shop, period: Period) -> dict[str, Any]:
             "average_lifespan_periods": f.rounded(lifespan),
             "customer_lifetime_value": f.rounded(f.lifetime_value(aov, frequency, lifespan)),
         },
-        "members": _members_against_non_members(session, shop, spend),
+        "members": {
+            "members": _group(figures.members),
+            "non_members": _group(figures.non_members),
+        },
         "satisfaction": _satisfaction(session, shop, start, end),
         "points": _points(session, shop, start, end),
         "stamps": {"cards_completed": _cards_completed(session, shop, start, end)},
@@ -84,30 +82,15 @@ def kpi_report(session: Session, shop: Shop, period: Period) -> dict[str, Any]:
     }
 
 
-def _members_against_non_members(
-    session: Session, shop: Shop, spend: list[CustomerSpend]
-) -> dict[str, dict[str, Any]]:
-    member_ids = set(
-        session.scalars(
-            select(LedgerEntry.customer_id).where(LedgerEntry.shop_id == shop.id).distinct()
-        )
-    )
-    groups: dict[str, list[CustomerSpend]] = {"members": [], "non_members": []}
-    for row in spend:
-        groups["members" if row.customer_id in member_ids else "non_members"].append(row)
-    figures = {}
-    for name, rows in groups.items():
-        orders = sum(row.orders for row in rows)
-        revenue = sum((row.revenue for row in rows), Decimal(0))
-        figures[name] = {
-            "customers": len(rows),
-            "orders": orders,
-            "spend": f.rounded(revenue),
-            "order_frequency": f.rounded(f.purchase_frequency(orders, len(rows))),
-            "average_order_value": f.rounded(f.average_order_value(revenue, orders)),
-            "spend_per_customer": f.rounded(f.revenue_per_customer(revenue, len(rows))),
-        }
-    return figures
+def _group(group: BuyerGroup) -> dict[str, Any]:
+    return {
+        "customers": group.customers,
+        "orders": group.orders,
+        "spend": f.rounded(group.revenue),
+        "order_frequency": f.rounded(f.purchase_frequency(group.orders, group.customers)),
+        "average_order_value": f.rounded(f.average_order_value(group.revenue, group.orders)),
+        "spend_per_customer": f.rounded(f.revenue_per_customer(group.revenue, group.customers)),
+    }
 
 
 def _satisfaction(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, Any]:
@@ -143,15 +126,15 @@ def _points(session: Session, shop: Shop, start: datetime, end: datetime) -> dic
 
 
 def _cards_completed(session: Session, shop: Shop, start: datetime, end: datetime) -> int:
-    rows = session.scalars(
-        select(StampEntry.id).where(
+    count = session.scalar(
+        select(func.count()).where(
             StampEntry.shop_id == shop.id,
             StampEntry.kind == CARD_COMPLETED,
             StampEntry.created_at >= start,
             StampEntry.created_at < end,
         )
     )
-    return len(list(rows))
+    return int(count or 0)
 
 
 def _tiers(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, Any]:
