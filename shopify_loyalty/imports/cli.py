@@ -41,18 +41,22 @@ class _Bar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @click.command("backfill")
 @click.option("--shop", "shop_domain", required=True, help="The shop's myshopify.com domain.")
 @click.option(
     "--source",
-    type=click.Choice(["admin", "csv"]),
+    type=click.Choice(["admin", "csv", "jsonl"]),
     default="admin",
     show_default=True,
-    help="Shopify's Admin API (a bulk operation) or a CSV file.",
+    help="Shopify's Admin API (a bulk operation), a CSV file, or a JSONL file of "
+    "orders/paid payloads (bulk inserts, for millions of orders).",
 )
-@click.argument("csv_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "csv_file", metavar="FILE", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
 @click.option("--credit-points", is_flag=True, help="Credit the points past orders earn.")
 @click.pass_context
 def backfill_command(
@@ -68,6 +72,11 @@ def backfill_command(
     services = _services(ctx)
     bar = _Bar("Backfilling")
     try:
+        if source == "jsonl":
+            if csv_file is None:
+                raise click.UsageError("--source jsonl needs the JSONL file")
+            _backfill_jsonl(services, shop_domain, csv_file, credit_points, bar)
+            return
         if source == "csv":
             if csv_file is None:
                 raise click.UsageError("--source csv needs the CSV file")
@@ -77,7 +86,7 @@ def backfill_command(
             )
         else:
             if csv_file is not None:
-                raise click.UsageError("a file is read only with --source csv")
+                raise click.UsageError("a file is read only with --source csv or jsonl")
             click.echo("Asking Shopify for the shop's history (a bulk operation)...")
             result = backfill_from_admin(
                 services, shop_domain, credit_points=credit_points, progress=bar
@@ -94,6 +103,26 @@ def backfill_command(
     click.echo(
         f"Done: {result.customers} customers and {result.orders} orders"
         + (f", {result.points_credited} points credited." if credit_points else ".")
+    )
+
+
+def _backfill_jsonl(
+    services: Any, shop_domain: str, path: Path, credit_points: bool, bar: _Bar
+) -> None:
+    from shopify_loyalty.imports.jsonl_backfill import backfill_from_jsonl
+
+    result = backfill_from_jsonl(
+        services, shop_domain, path, credit_points=credit_points, progress=bar
+    )
+    bar.close()
+    if result.already_done:
+        click.echo("This file was imported before; nothing changed.")
+        return
+    if result.resumed_at:
+        click.echo(f"Resumed after line {result.resumed_at}.")
+    click.echo(
+        f"Done: {result.lines} lines; {result.orders} new orders, {result.customers} new "
+        f"customers, {result.points_rows} points credits."
     )
 
 

@@ -1,0 +1,301 @@
+"""Backfill from JSONL in bulk: one ``orders/paid`` payload per line, a million at a time.
+
+Each batch of lines is parsed in Python (with the same rules as the ``orders/paid`` webhook:
+the subtotal points are earned on, the shop's currency, Shopify's timestamps), copied into a
+temporary staging table (``COPY`` on PostgreSQL), and moved from there into ``customers``,
+``orders`` and ``ledger_entries`` with three ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``
+statements. So a re-run, an order already received as a webhook, or a customer already known
+changes nothing, and the points rows are those ``credit_order`` writes for the order (same
+idempotency key, points, note and pending period) at the program's base rate: past orders get
+no tier multiplier, stamps or bonuses, as with the other backfill sources. Test orders and
+orders without a customer are recorded and earn nothing.
+
+Each batch commits with the run's checkpoint (``records_done``), so an interrupted import of
+the same file resumes after its last committed batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    bindparam,
+    select,
+    text,
+)
+from sqlalchemy.sql.elements import BindParameter
+
+from shopify_loyalty.db import UTCDateTime, utcnow
+from shopify_loyalty.errors import InvalidInput, NotFound
+from shopify_loyalty.imports.bulk_insert import insert_rows
+from shopify_loyalty.imports.models import FINISHED, BackfillRun
+from shopify_loyalty.inbox.context import InvalidPayload
+from shopify_loyalty.points.earning import earn_key
+from shopify_loyalty.points.rules import PointsConfig, available_from, order_points
+from shopify_loyalty.points.sources import ORDER_REASON, Source
+from shopify_loyalty.programs.config import load
+from shopify_loyalty.services import Services
+from shopify_loyalty.shops.models import Shop
+from webhooks import payloads
+from webhooks.orders import order_subtotal, shop_money
+
+JSONL = "jsonl"
+BATCH_LINES = 50_000
+
+Progress = Callable[[int, int], None]
+
+STAGING = Table(
+    "backfill_staging",
+    MetaData(),
+    Column("shopify_order_id", BigInteger),
+    Column("shopify_customer_id", BigInteger),
+    Column("email", String(320)),
+    Column("first_name", String(255)),
+    Column("last_name", String(255)),
+    Column("customer_created_at", UTCDateTime),
+    Column("name", String(64)),
+    Column("currency", String(3)),
+    Column("subtotal", Numeric(14, 2)),
+    Column("total_price", Numeric(14, 2)),
+    Column("test", Boolean),
+    Column("placed_at", UTCDateTime),
+    Column("paid_at", UTCDateTime),
+    Column("points", Integer),
+    Column("idempotency_key", String(191)),
+    Column("available_at", UTCDateTime),
+    Column("note", Text),
+    prefixes=["TEMPORARY"],
+)
+
+
+@dataclass(frozen=True)
+class JsonlResult:
+    run_id: int
+    resumed_at: int
+    lines: int
+    orders: int
+    customers: int
+    points_rows: int
+    already_done: bool
+
+
+def backfill_from_jsonl(
+    services: Services,
+    shop_domain: str,
+    path: Path,
+    *,
+    credit_points: bool = False,
+    batch_lines: int = BATCH_LINES,
+    progress: Progress | None = None,
+) -> JsonlResult:
+    """Import the file's orders (and their customers, and with ``credit_points`` their
+    points); returns what was added this time."""
+    digest = _digest(path)
+    total = _count_lines(path)
+    with services.db.transaction() as session:
+        shop = session.scalar(select(Shop).where(Shop.domain == shop_domain))
+        if shop is None or not shop.is_installed:
+            raise NotFound(f"The app is not installed in {shop_domain}.", field="shop")
+        run = session.scalar(
+            select(BackfillRun).where(
+                BackfillRun.shop_id == shop.id,
+                BackfillRun.source == JSONL,
+                BackfillRun.source_key == digest,
+            )
+        )
+        if run is None:
+            run = BackfillRun(
+                shop_id=shop.id, source=JSONL, source_key=digest, credit_points=credit_points
+            )
+            session.add(run)
+            session.flush()
+        run.records_total = total
+        run_id, start, finished = run.id, run.records_done, run.status == FINISHED
+        config = load(session, shop, PointsConfig)
+        shop_id, currency = shop.id, shop.currency
+    if finished:
+        return JsonlResult(run_id, start, total, 0, 0, 0, already_done=True)
+    orders = customers = points_rows = 0
+    position = start
+    now = utcnow()
+    with path.open(encoding="utf-8") as handle:
+        lines = islice(enumerate(handle, start=1), start, None)
+        while batch := list(islice(lines, batch_lines)):
+            rows = [
+                _staged(number, line, currency, config, now, credit_points)
+                for number, line in batch
+                if line.strip()
+            ]
+            with services.db.engine.begin() as connection:
+                added = _move_batch(connection, shop_id, rows, now)
+                position += len(batch)
+                connection.execute(
+                    BackfillRun.__table__.update()
+                    .where(BackfillRun.id == run_id)
+                    .values(
+                        records_done=position,
+                        orders=BackfillRun.orders + added[1],
+                        customers=BackfillRun.customers + added[0],
+                        updated_at=utcnow(),
+                    )
+                )
+            customers, orders, points_rows = (
+                customers + added[0],
+                orders + added[1],
+                points_rows + added[2],
+            )
+            if progress is not None:
+                progress(position, total)
+    with services.db.transaction() as session:
+        stored = session.get(BackfillRun, run_id)
+        assert stored is not None
+        stored.status = FINISHED
+        stored.finished_at = utcnow()
+    return JsonlResult(run_id, start, total, orders, customers, points_rows, already_done=False)
+
+
+def _staged(
+    number: int,
+    line: str,
+    currency: str,
+    config: PointsConfig,
+    now: datetime,
+    credit_points: bool,
+) -> tuple[Any, ...]:
+    """One line as a staging row, read as the ``orders/paid`` webhook reads its payload."""
+    try:
+        payload = json.loads(line)
+        if not isinstance(payload, dict):
+            raise InvalidPayload("line", "is not a JSON object")
+        order_id = payloads.shopify_id(payload, "id")
+        customer = payloads.obj(payload, "customer")
+        customer_id = payloads.optional_id(customer, "id") if customer else None
+        subtotal = order_subtotal(payload)
+        name = payloads.text(payload, "name", 64)
+        paid_at = payloads.timestamp(payload, "processed_at") or payloads.timestamp(
+            payload, "created_at"
+        )
+        test = bool(payload.get("test", False))
+        total_price = shop_money(payload, "total_price_set", "total_price")
+        row_currency = payloads.text(payload, "currency", 3) or currency
+    except (InvalidPayload, ValueError) as error:
+        raise InvalidInput(f"line {number}: {error}", field="file") from error
+    points = 0
+    if credit_points and customer_id is not None and not test:
+        points = order_points(subtotal, config)
+    label = f"order {name}" if name else f"order {order_id}"
+    return (
+        order_id,
+        customer_id,
+        payloads.text(customer, "email", 320) if customer else None,
+        payloads.text(customer, "first_name") if customer else None,
+        payloads.text(customer, "last_name") if customer else None,
+        payloads.timestamp(customer, "created_at") if customer else None,
+        name,
+        row_currency,
+        subtotal,
+        total_price,
+        test,
+        payloads.timestamp(payload, "created_at"),
+        paid_at,
+        points,
+        earn_key(order_id),
+        available_from(paid_at, now, config.pending_days),
+        f"Points for {label}",
+    )
+
+
+def _move_batch(
+    connection: Connection, shop_id: int, rows: list[tuple[Any, ...]], now: datetime
+) -> tuple[int, int, int]:
+    """Stage the rows, then insert what is new; returns (customers, orders, points rows)."""
+    STAGING.create(connection)
+    insert_rows(connection, STAGING, [column.name for column in STAGING.columns], rows)
+    params = {"shop_id": shop_id, "now": now}
+    customers = connection.execute(
+        text(
+            """
+            INSERT INTO customers (shop_id, shopify_customer_id, email, first_name, last_name,
+                                   shopify_created_at, created_at, updated_at,
+                                   accepts_email_marketing)
+            SELECT :shop_id, shopify_customer_id, min(email), min(first_name), min(last_name),
+                   min(customer_created_at), :now, :now, false
+            FROM backfill_staging
+            WHERE shopify_customer_id IS NOT NULL
+            GROUP BY shopify_customer_id
+            ON CONFLICT (shop_id, shopify_customer_id) DO NOTHING
+            """
+        ).bindparams(_now()),
+        params,
+    ).rowcount
+    orders = connection.execute(
+        text(
+            """
+            INSERT INTO orders (shop_id, shopify_order_id, customer_id, name, currency,
+                                subtotal, total_price, refunded_subtotal, discount_codes,
+                                test, placed_at, paid_at, created_at)
+            SELECT :shop_id, s.shopify_order_id, c.id, s.name, s.currency, s.subtotal,
+                   s.total_price, 0, '', s.test, s.placed_at, s.paid_at, :now
+            FROM backfill_staging s
+            LEFT JOIN customers c
+              ON c.shop_id = :shop_id AND c.shopify_customer_id = s.shopify_customer_id
+            WHERE true
+            ON CONFLICT (shop_id, shopify_order_id) DO NOTHING
+            """
+        ).bindparams(_now()),
+        params,
+    ).rowcount
+    points_rows = connection.execute(
+        text(
+            """
+            INSERT INTO ledger_entries (shop_id, customer_id, points, reason, source,
+                                        idempotency_key, shopify_order_id, available_at,
+                                        note, created_at)
+            SELECT :shop_id, c.id, s.points, :reason, :source, s.idempotency_key,
+                   s.shopify_order_id, s.available_at, s.note, :now
+            FROM backfill_staging s
+            JOIN customers c
+              ON c.shop_id = :shop_id AND c.shopify_customer_id = s.shopify_customer_id
+            WHERE s.points > 0 AND c.redacted_at IS NULL
+            ON CONFLICT (shop_id, idempotency_key) DO NOTHING
+            """
+        ).bindparams(_now()),
+        params | {"reason": ORDER_REASON, "source": str(Source.ORDER)},
+    ).rowcount
+    STAGING.drop(connection)
+    return customers, orders, points_rows
+
+
+def _now() -> BindParameter[datetime]:
+    return bindparam("now", type_=UTCDateTime())
+
+
+def _digest(path: Path) -> str:
+    """The file's SHA-256: the same file resumes its run; another file is another run."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))

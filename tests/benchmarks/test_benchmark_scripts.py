@@ -1,0 +1,68 @@
+"""Each benchmark script runs end to end at a tiny size, so none of them can rot.
+
+Speed targets live in the benchmarks themselves (benchmarks/RESULTS.md), never here: these
+only prove that every script measures what it says and that what it measured is right.
+"""
+
+from __future__ import annotations
+
+from benchmarks import backfill, insights, webhook_ingest, widget_me
+
+
+def test_the_ingest_benchmark_acknowledges_and_stores_every_delivery(database_url: str) -> None:
+    result = webhook_ingest.main(
+        ["--database-url", database_url, "--seconds", "2", "--paced-seconds", "1"]
+        + ["--rate", "20", "--max-requests", "500", "--workers", "1", "--threads", "2"]
+    )
+    limit, app = result["limit_bare_hmac_endpoint"], result["app_post_webhooks"]
+    for figures in (limit, app):
+        assert figures["saturated"]["errors"] == 0
+        assert set(figures["saturated"]["statuses"]) == {200}
+        assert figures["paced_20_per_s"]["statuses"] == {200: 20}
+    warm_up = 200
+    assert result["stored_events"] == warm_up + result["acknowledged_200"]
+
+
+def test_the_widget_benchmark_answers_every_shopper_in_few_statements(database_url: str) -> None:
+    result = widget_me.main(
+        ["--database-url", database_url, "--customers", "40", "--orders", "200"]
+        + ["--rate", "10", "--seconds", "1", "--workers", "1", "--threads", "2"]
+    )
+    assert result["dataset"] == {
+        "customers": 40,
+        "ledger_rows": 200,
+        "orders": 200,
+        "generated_in_seconds": result["dataset"]["generated_in_seconds"],
+    }
+    assert result["first_visits_paced_10_per_s"]["statuses"] == {200: 10}
+    assert result["returning_paced_10_per_s"]["statuses"] == {200: 10}
+    assert result["sql_statements_per_request"] <= 15  # 14, and BEGIN on SQLite
+
+
+def test_the_backfill_benchmark_imports_once_and_credits_every_order(database_url: str) -> None:
+    result = backfill.main(["--database-url", database_url, "--orders", "300", "--customers", "30"])
+    assert result["import"] | {"seconds": 0, "orders_per_second": 0, "load_average_before": ""} == {
+        "seconds": 0,
+        "orders_per_second": 0,
+        "load_average_before": "",
+        "orders": 300,
+        "customers": 30,
+        "points_rows": 300,
+    }
+    again = result["second_import_of_the_same_file"]
+    assert (again["orders_added"], again["customers_added"], again["points_rows_added"]) == (
+        0,
+        0,
+        0,
+    )
+    assert result["ledger"]["rows"] == 300
+
+
+def test_the_insights_benchmark_counts_every_order_of_the_year(database_url: str) -> None:
+    result = insights.main(
+        ["--database-url", database_url, "--customers", "20", "--orders", "100", "--runs", "1"]
+    )
+    assert result["orders_counted"] == 100
+    # A fixed handful whatever the number of orders (on SQLite also BEGIN and the first
+    # read seeding the default rewards).
+    assert result["sql_statements"] <= 16
