@@ -39,6 +39,7 @@ from sqlalchemy import (
     bindparam,
     select,
     text,
+    update,
 )
 from sqlalchemy.sql.elements import BindParameter
 
@@ -147,7 +148,7 @@ def backfill_from_jsonl(
                 added = _move_batch(connection, shop_id, rows, now)
                 position += len(batch)
                 connection.execute(
-                    BackfillRun.__table__.update()
+                    update(BackfillRun)
                     .where(BackfillRun.id == run_id)
                     .values(
                         records_done=position,

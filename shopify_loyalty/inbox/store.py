@@ -107,10 +107,10 @@ def _insert_statement(dialect: str, kind: str) -> Executable:
     Privacy topics are kept for a shop that has uninstalled; other topics only for an
     installed shop; unknown topics are kept as ignored.
     """
-    table = WebhookEvent.__table__
+    columns = WebhookEvent.__table__.c
     now = bindparam("now", type_=UTCDateTime())
     values: dict[str, Any] = {
-        name: bindparam(name, type_=table.c[name].type)
+        name: bindparam(name, type_=columns[name].type)
         for name in ("shop_domain", "topic", "event_id", "webhook_id", "api_version")
         + ("triggered_at", "payload")
     }
@@ -141,11 +141,19 @@ def _insert_statement(dialect: str, kind: str) -> Executable:
     returning = (WebhookEvent.id, WebhookEvent.status)
     if dialect == "postgresql":
         return (
-            postgresql_insert(table).values(values).on_conflict_do_nothing().returning(*returning)
+            postgresql_insert(WebhookEvent)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(*returning)
         )
     if dialect == "sqlite":
-        return sqlite_insert(table).values(values).on_conflict_do_nothing().returning(*returning)
-    return insert(table).values(values).returning(*returning)
+        return (
+            sqlite_insert(WebhookEvent)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(*returning)
+        )
+    return insert(WebhookEvent).values(values).returning(*returning)
 
 
 def _find_duplicate(connection: Connection, delivery: Delivery) -> int | None:

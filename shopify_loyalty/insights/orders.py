@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shopify_loyalty.orders.models import Order
 from shopify_loyalty.points.models import LedgerEntry
@@ -133,7 +133,7 @@ def customer_figures(
     return CustomerFigures(at_start, at_end, new, members=groups[1], non_members=groups[0])
 
 
-def _money(amount: ColumnElement[Any], exact: bool) -> ColumnElement[Any]:
+def _money(amount: ColumnElement[Any] | InstrumentedAttribute[Any], exact: bool) -> Any:
     """PostgreSQL sums NUMERIC exactly; elsewhere amounts are summed as whole cents."""
     return amount if exact else cast(func.round(amount * 100), BigInteger)
 
