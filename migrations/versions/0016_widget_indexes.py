@@ -4,8 +4,8 @@
 their spend in the tier window; ``ix_orders_customer_paid`` answers both from the index
 with 100,000 customers and a million orders.
 
-Revision ID: 0015_widget_indexes
-Revises: 0014_monitoring
+Revision ID: 0016_widget_indexes
+Revises: 0015_celery_workers
 Create Date: 2026-11-23 16:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0015_widget_indexes"
-down_revision: str | None = "0014_monitoring"
+revision: str = "0016_widget_indexes"
+down_revision: str | None = "0015_celery_workers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
