@@ -2,7 +2,9 @@
 (a member with points, a reward, an affiliate with a code and portal link, a privacy
 export, published terms, a survey answer), and a snapshot of everything the first shop owns.
 
-Hypothesis runs few examples by default and more when ``CI`` is set, always bounded in time.
+Hypothesis runs few examples by default and more when ``CI`` is set, always bounded in time,
+and derandomized: the same examples every run, so a failure is never a matter of luck (change
+a strategy to explore further).
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ settings.register_profile(
     "hostile",
     max_examples=12,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.register_profile(
     "hostile-ci",
     max_examples=60,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 HOSTILE_PROFILE = "hostile-ci" if os.environ.get("CI") else "hostile"

@@ -67,7 +67,7 @@ def test_the_api_answers_generated_requests_without_a_server_error(
         max_examples=EXAMPLES,
         deadline=None,
         suppress_health_check=list(HealthCheck),
-        derandomize=not os.environ.get("CI"),
+        derandomize=True,
     )
     @given(case=operation.as_strategy())
     def run(case: Any) -> None:
