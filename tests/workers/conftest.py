@@ -185,7 +185,9 @@ def applied(services: Services) -> Callable[..., None]:
             if done >= count:
                 return
             time.sleep(0.1)
-        raise AssertionError(f"{done} of {count} events applied in {timeout} s")
+        raise AssertionError(
+            f"{done} of {count} events applied in {timeout} s: {statuses(services)}"
+        )
 
     return wait
 
