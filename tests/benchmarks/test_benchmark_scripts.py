@@ -64,6 +64,6 @@ def test_the_insights_benchmark_counts_every_order_of_the_year(database_url: str
         ["--database-url", database_url, "--customers", "20", "--orders", "100", "--runs", "1"]
     )
     assert result["orders_counted"] == 100
-    # A fixed handful whatever the number of orders (on SQLite also BEGIN and the first
-    # read seeding the default rewards).
-    assert result["sql_statements"] <= 16
+    # A fixed number whatever the number of orders (no statement per customer or order);
+    # other areas add their own figures to the report, so the bound leaves them room.
+    assert result["sql_statements"] <= 30
