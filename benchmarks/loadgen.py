@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 LOCALHOST = "127.0.0.1"
 
@@ -173,11 +175,31 @@ def saturate(
     port: int, requests: Sequence[Prepared], *, connections: int, seconds: float
 ) -> Figures:
     """Send as fast as answers come back, for at most ``seconds`` and ``len(requests)``."""
-    return asyncio.run(_saturate(port, requests, connections, seconds))
+    return _run_apart(_saturate(port, requests, connections, seconds))
 
 
 def paced(
     port: int, requests: Sequence[Prepared], *, rate: float, seconds: float, connections: int = 64
 ) -> Figures:
     """Send ``rate`` requests a second for ``seconds`` (at most ``len(requests)``)."""
-    return asyncio.run(_paced(port, requests, rate, seconds, connections))
+    return _run_apart(_paced(port, requests, rate, seconds, connections))
+
+
+def _run_apart(work: Coroutine[Any, Any, Figures]) -> Figures:
+    """Run ``work`` on an event loop of its own thread, so the load generator works the same
+    when its caller already has a loop running (a test runner, a notebook)."""
+    outcome: list[Figures] = []
+    failure: list[BaseException] = []
+
+    def drive() -> None:
+        try:
+            outcome.append(asyncio.run(work))
+        except BaseException as error:  # handed to the caller's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=drive, name="loadgen")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
