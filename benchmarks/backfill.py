@@ -27,10 +27,11 @@ from sqlalchemy import Column, MetaData, Table, func, select
 from benchmarks.common import (
     DEFAULT_DATABASE_URL,
     bench_services,
-    emit,
     ensure_shop,
     load_average,
     machine,
+    run_script,
+    script_parser,
 )
 from shopify_loyalty.imports.bulk_insert import insert_rows
 from shopify_loyalty.imports.jsonl_backfill import backfill_from_jsonl
@@ -191,21 +192,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--json", help="also write the figures to this file")
     return parser
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser().parse_args(argv)
-    result = run(args)
-    emit(result, args.json)
-    return result
+    return run_script(args, run)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,21 @@ def emit(result: dict[str, Any], json_path: str | None) -> None:
     print(json.dumps(result, indent=2, default=str))
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2, default=str) + "\n")
+
+
+def script_parser(description: str | None) -> argparse.ArgumentParser:
+    """The command line of a benchmark script, with the ``--json`` every one of them takes."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", help="also write the figures to this file")
+    return parser
+
+
+def run_script(
+    args: argparse.Namespace, run: Callable[[argparse.Namespace], dict[str, Any]]
+) -> dict[str, Any]:
+    """Measure, print the figures (and keep them as JSON when asked), and return them."""
+    result = run(args)
+    emit(result, args.json)
+    return result

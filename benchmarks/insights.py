@@ -16,7 +16,14 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from benchmarks.common import DEFAULT_DATABASE_URL, bench_services, emit, load_average, machine
+from benchmarks.common import (
+    DEFAULT_DATABASE_URL,
+    bench_services,
+    load_average,
+    machine,
+    run_script,
+    script_parser,
+)
 from benchmarks.dataset import ensure_dataset
 from shopify_loyalty.insights.periods import Period
 from shopify_loyalty.insights.report import kpi_report
@@ -76,22 +83,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--json", help="also write the figures to this file")
     return parser
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser().parse_args(argv)
-    result = run(args)
-    emit(result, args.json)
-    return result
+    return run_script(args, run)
 
 
 if __name__ == "__main__":

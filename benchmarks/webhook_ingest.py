@@ -28,12 +28,13 @@ from benchmarks.common import (
     SHOP,
     app_server,
     bench_services,
-    emit,
     empty_tables,
     ensure_shop,
     free_port,
     load_average,
     machine,
+    run_script,
+    script_parser,
     server,
 )
 from shopify_loyalty.inbox.models import WebhookEvent
@@ -133,9 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--seconds", type=float, default=20.0, help="saturated phase, at most")
     parser.add_argument("--paced-seconds", type=float, default=30.0)
@@ -144,15 +143,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--json", help="also write the figures to this file")
     return parser
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser().parse_args(argv)
-    result = run(args)
-    emit(result, args.json)
-    return result
+    return run_script(args, run)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,11 @@ from benchmarks.common import (
     SHOP,
     app_server,
     bench_services,
-    emit,
     free_port,
     load_average,
     machine,
+    run_script,
+    script_parser,
 )
 from benchmarks.dataset import ensure_dataset
 from shopify_loyalty.demo.proxy_signing import signed_query
@@ -116,9 +117,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000, help="one ledger row each")
@@ -127,7 +126,6 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--json", help="also write the figures to this file")
     return parser
 
 
@@ -135,9 +133,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser().parse_args(argv)
     if args.seconds > 80:
         raise SystemExit("--seconds: at most 80 (a proxy signature is good for 90 seconds)")
-    result = run(args)
-    emit(result, args.json)
-    return result
+    return run_script(args, run)
 
 
 if __name__ == "__main__":
