@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, func, select
+from sqlalchemy import Column, MetaData, Table, delete, func, select
 
 from benchmarks.common import (
     DEFAULT_DATABASE_URL,
@@ -89,7 +89,8 @@ def plain_bulk_insert(services: Any, path: Path, shop_id: int) -> tuple[float, i
             prefixes=["TEMPORARY"],
         )
         limit_table.create(connection)
-        columns = ("id", "shop_id", "shopify_order_id", "name", "currency", "subtotal")
+        columns: tuple[str, ...] = ("id", "shop_id", "shopify_order_id", "name", "currency")
+        columns += ("subtotal",)
         columns += ("total_price", "refunded_subtotal", "discount_codes", "test", "placed_at")
         columns += ("paid_at", "created_at")
         now = datetime.now(UTC)
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         import_seconds = time.perf_counter() - started
 
         with services.db.engine.begin() as connection:  # a second run of a new run row
-            connection.execute(BackfillRun.__table__.delete().where(BackfillRun.shop_id == shop_id))
+            connection.execute(delete(BackfillRun).where(BackfillRun.shop_id == shop_id))
         started = time.perf_counter()
         again = backfill_from_jsonl(services, shop, path, credit_points=True)
         again_seconds = time.perf_counter() - started

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, delete, func, select
 
 from benchmarks.common import DEFAULT_DATABASE_URL, bench_services, ensure_shop, load_average
 from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.db import Base
 from shopify_loyalty.imports.bulk_insert import insert_rows, move_id_sequence
 from shopify_loyalty.orders.models import Order
 from shopify_loyalty.points.earning import earn_key
@@ -72,6 +73,7 @@ def ensure_dataset(
                     Order.shop_id == shop_id
                 )
             ).one()
+        first, last = first or start, last or end  # no orders: the year the dataset spans
         return Dataset(shop_id, customers, orders, first, last + timedelta(seconds=1), 0.0)
     return generate(services, shop_id, customers=customers, orders=orders, start=start, end=end)
 
@@ -88,11 +90,11 @@ def generate(
     started = time.perf_counter()
     with services.db.engine.begin() as connection:
         for table in (LedgerEntry, StampEntry, StampCard, Order, Customer):
-            connection.execute(table.__table__.delete().where(table.shop_id == shop_id))
+            connection.execute(delete(table).where(table.shop_id == shop_id))
         first_id = int(connection.scalar(select(func.coalesce(func.max(Customer.id), 0))) or 0) + 1
         insert_rows(
             connection,
-            Customer.__table__,
+            table_of(Customer),
             ("id", "shop_id", "shopify_customer_id", "email", "first_name", "created_at")
             + ("updated_at", "accepts_email_marketing", "shopify_created_at"),
             (
@@ -110,16 +112,16 @@ def generate(
                 for n in range(customers)
             ),
         )
-        move_id_sequence(connection, Customer.__table__)
+        move_id_sequence(connection, table_of(Customer))
         insert_rows(
             connection,
-            StampCard.__table__,
+            table_of(StampCard),
             ("shop_id", "customer_id", "card_number", "collected", "completed_cards", "updated_at"),
             ((shop_id, first_id + n, 1, HEAD_START, 0, start) for n in range(customers)),
         )
         insert_rows(
             connection,
-            StampEntry.__table__,
+            table_of(StampEntry),
             ("shop_id", "customer_id", "kind", "card_number", "stamps", "idempotency_key")
             + ("created_at",),
             (
@@ -129,7 +131,7 @@ def generate(
         )
         insert_rows(
             connection,
-            Order.__table__,
+            table_of(Order),
             ("shop_id", "shopify_order_id", "customer_id", "name", "currency", "subtotal")
             + ("total_price", "refunded_subtotal", "discount_codes", "test", "placed_at")
             + ("paid_at", "created_at"),
@@ -154,7 +156,7 @@ def generate(
         )
         insert_rows(
             connection,
-            LedgerEntry.__table__,
+            table_of(LedgerEntry),
             ("shop_id", "customer_id", "points", "reason", "source", "idempotency_key")
             + ("shopify_order_id", "available_at", "created_at", "note"),
             (
@@ -205,3 +207,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def table_of(model: type[Base]) -> Table:
+    """The mapped table of ``model``, typed as the table it is."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -235,9 +235,10 @@ def lag_figures(services: Services) -> dict[str, Any]:
                 WebhookEvent.status == DONE
             )
         ).all()
-    lags = sorted((done - received).total_seconds() * 1000 for received, done in rows)
-    first = min(received for received, _ in rows)
-    last = max(done for _, done in rows)
+    applied = [(received, done) for received, done in rows if done is not None]
+    lags = sorted((done - received).total_seconds() * 1000 for received, done in applied)
+    first = min(received for received, _ in applied)
+    last = max(done for _, done in applied)
     span = (last - first).total_seconds()
     return {
         "events": len(rows),
