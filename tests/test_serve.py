@@ -114,7 +114,8 @@ def test_serve_runs_web_processes_and_one_worker_that_applies_events(served) -> 
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json()
         return [process["pid"] for process in health["worker"]["processes"]]
 
-    assert wait_for(beating) == [worker]
+    # Workers of other servers on the same database may still show; this one must be among them.
+    assert wait_for(lambda: worker in beating())
 
 
 def test_a_worker_that_dies_is_started_again_and_stops_with_the_server(served) -> None:  # type: ignore[no-untyped-def]
