@@ -9,9 +9,11 @@ from __future__ import annotations
 from benchmarks import backfill, insights, webhook_ingest, widget_me
 
 
-def test_the_ingest_benchmark_acknowledges_and_stores_every_delivery(database_url: str) -> None:
+def test_the_ingest_benchmark_acknowledges_and_stores_every_delivery(
+    bench_database_url: str,
+) -> None:
     result = webhook_ingest.main(
-        ["--database-url", database_url, "--seconds", "2", "--paced-seconds", "1"]
+        ["--database-url", bench_database_url, "--seconds", "2", "--paced-seconds", "1"]
         + ["--rate", "20", "--max-requests", "500", "--workers", "1", "--threads", "2"]
     )
     limit, app = result["limit_bare_hmac_endpoint"], result["app_post_webhooks"]
@@ -23,9 +25,11 @@ def test_the_ingest_benchmark_acknowledges_and_stores_every_delivery(database_ur
     assert result["stored_events"] == warm_up + result["acknowledged_200"]
 
 
-def test_the_widget_benchmark_answers_every_shopper_in_few_statements(database_url: str) -> None:
+def test_the_widget_benchmark_answers_every_shopper_in_few_statements(
+    bench_database_url: str,
+) -> None:
     result = widget_me.main(
-        ["--database-url", database_url, "--customers", "40", "--orders", "200"]
+        ["--database-url", bench_database_url, "--customers", "40", "--orders", "200"]
         + ["--rate", "10", "--seconds", "1", "--workers", "1", "--threads", "2"]
     )
     assert result["dataset"] == {
@@ -40,8 +44,12 @@ def test_the_widget_benchmark_answers_every_shopper_in_few_statements(database_u
     assert result["sql_statements_per_request"] <= 24
 
 
-def test_the_backfill_benchmark_imports_once_and_credits_every_order(database_url: str) -> None:
-    result = backfill.main(["--database-url", database_url, "--orders", "300", "--customers", "30"])
+def test_the_backfill_benchmark_imports_once_and_credits_every_order(
+    bench_database_url: str,
+) -> None:
+    result = backfill.main(
+        ["--database-url", bench_database_url, "--orders", "300", "--customers", "30"]
+    )
     assert result["import"] | {"seconds": 0, "orders_per_second": 0, "load_average_before": ""} == {
         "seconds": 0,
         "orders_per_second": 0,
@@ -59,9 +67,18 @@ def test_the_backfill_benchmark_imports_once_and_credits_every_order(database_ur
     assert result["ledger"]["rows"] == 300
 
 
-def test_the_insights_benchmark_counts_every_order_of_the_year(database_url: str) -> None:
+def test_the_insights_benchmark_counts_every_order_of_the_year(bench_database_url: str) -> None:
     result = insights.main(
-        ["--database-url", database_url, "--customers", "20", "--orders", "100", "--runs", "1"]
+        [
+            "--database-url",
+            bench_database_url,
+            "--customers",
+            "20",
+            "--orders",
+            "100",
+            "--runs",
+            "1",
+        ]
     )
     assert result["orders_counted"] == 100
     # A fixed number whatever the number of orders (no statement per customer or order);
