@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.models import WebhookEvent
@@ -63,55 +64,45 @@ def queued_messages(services: Services) -> int:
 
 
 def _events_left_behind(session: Session, now: datetime, window: timedelta) -> list[int]:
-    sent = func.coalesce(WebhookEvent.dispatched_at, WebhookEvent.received_at)
-    ids = list(
-        session.scalars(
-            select(WebhookEvent.id)
-            .where(
-                due_events(now),
-                or_(
-                    sent < WebhookEvent.next_attempt_at,
-                    sent < WebhookEvent.lease_until,
-                    sent < now - window,
-                ),
-            )
-            .order_by(WebhookEvent.id)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True)
-        )
+    return _left_behind(
+        session, WebhookEvent, due_events(now), WebhookEvent.received_at, now, window
     )
-    if ids:
-        session.execute(
-            update(WebhookEvent)
-            .where(WebhookEvent.id.in_(ids))
-            .values(dispatched_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return ids
 
 
 def _jobs_left_behind(session: Session, now: datetime, window: timedelta) -> list[int]:
-    sent = func.coalesce(Job.dispatched_at, Job.created_at)
+    return _left_behind(session, Job, due_jobs(now), Job.created_at, now, window)
+
+
+def _left_behind(
+    session: Session,
+    model: type[WebhookEvent] | type[Job],
+    due: ColumnElement[bool],
+    stored_at: InstrumentedAttribute[datetime],
+    now: datetime,
+    window: timedelta,
+) -> list[int]:
+    """Ids of ``model``'s rows left behind, marked as sent now (rows locked elsewhere skipped)."""
+    sent = func.coalesce(model.dispatched_at, stored_at)
     ids = list(
         session.scalars(
-            select(Job.id)
+            select(model.id)
             .where(
-                due_jobs(now),
+                due,
                 or_(
-                    sent < Job.next_attempt_at,
-                    sent < Job.lease_until,
+                    sent < model.next_attempt_at,
+                    sent < model.lease_until,
                     sent < now - window,
                 ),
             )
-            .order_by(Job.id)
+            .order_by(model.id)
             .limit(BATCH)
             .with_for_update(skip_locked=True)
         )
     )
     if ids:
         session.execute(
-            update(Job)
-            .where(Job.id.in_(ids))
+            update(model)
+            .where(model.id.in_(ids))
             .values(dispatched_at=now)
             .execution_options(synchronize_session=False)
         )
