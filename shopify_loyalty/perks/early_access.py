@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
-from shopify_loyalty.errors import Conflict, InvalidInput, NotFound
+from shopify_loyalty.errors import InvalidInput, NotFound
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.perks.audiences import (
     REFRESH_JOB,
@@ -31,6 +31,7 @@ from shopify_loyalty.perks.audiences import (
 )
 from shopify_loyalty.perks.models import EarlyAccessWindow
 from shopify_loyalty.perks.offers import parse_moment
+from shopify_loyalty.perks.time_box import TimeBox, change_perk, end_perk, has_ended, sync_version
 from shopify_loyalty.shops.models import Shop
 
 EARLY_ACCESS_TAG = "loyalty-early-access"
@@ -53,7 +54,7 @@ class Access:
 
 
 def window_status(window: EarlyAccessWindow, now: datetime) -> str:
-    if window.ended_at is not None or window.ends_at <= now:
+    if has_ended(window, now):
         return ENDED
     return SCHEDULED if window.starts_at > now else OPEN
 
@@ -117,30 +118,18 @@ def update_window(
 ) -> EarlyAccessWindow:
     now = utcnow()
     window = find_window(session, shop, window_id)
-    if window_status(window, now) == ENDED:
-        raise Conflict("The window has ended and can no longer be changed.", field="window_id")
-    for name, value in parse_window(session, shop, data, window, now).items():
-        setattr(window, name, value)
-    window.updated_at = now
-    session.flush()
-    queue_refresh(session, shop, window)
-    return window
+    return change_perk(
+        session, shop, WINDOWS, window, lambda: parse_window(session, shop, data, window, now), now
+    )
 
 
 def end_window(session: Session, shop: Shop, window_id: int) -> EarlyAccessWindow:
-    now = utcnow()
-    window = find_window(session, shop, window_id)
-    if window.ended_at is None:
-        window.ended_at = now
-        window.updated_at = now
-        session.flush()
-        queue_refresh(session, shop, window)
-    return window
+    return end_perk(session, shop, WINDOWS, find_window(session, shop, window_id), utcnow())
 
 
 def queue_refresh(session: Session, shop: Shop, window: EarlyAccessWindow) -> None:
     """Refresh audiences and tags now, and again when the window opens and when it closes."""
-    version = window.updated_at.strftime("%Y%m%dT%H%M%S.%f")
+    version = sync_version(window)
     for label, moment in (("now", None), ("opens", window.starts_at), ("closes", window.ends_at)):
         if moment is not None and moment <= utcnow():
             continue
@@ -152,6 +141,9 @@ def queue_refresh(session: Session, shop: Shop, window: EarlyAccessWindow) -> No
             key=f"{REFRESH_JOB}:{window.id}:{version}:{label}",
             run_at=moment,
         )
+
+
+WINDOWS: TimeBox[EarlyAccessWindow] = TimeBox("window", "window_id", queue_refresh)
 
 
 def parse_window(

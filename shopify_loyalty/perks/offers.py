@@ -29,6 +29,7 @@ from shopify_loyalty.perks.audiences import (
     split_audiences,
 )
 from shopify_loyalty.perks.models import MemberOffer
+from shopify_loyalty.perks.time_box import TimeBox, change_perk, end_perk, has_ended, sync_version
 from shopify_loyalty.shops.models import Shop
 
 PERCENTAGE = "percentage"
@@ -60,7 +61,7 @@ class OfferFields:
 
 
 def offer_status(offer: MemberOffer, now: datetime) -> str:
-    if offer.ended_at is not None or offer.ends_at <= now:
+    if has_ended(offer, now):
         return ENDED
     return SCHEDULED if offer.starts_at > now else ACTIVE
 
@@ -106,33 +107,28 @@ def update_offer(
 ) -> MemberOffer:
     now = utcnow()
     offer = find_offer(session, shop, offer_id)
-    if offer_status(offer, now) == ENDED:
-        raise Conflict("The offer has ended and can no longer be changed.", field="offer_id")
-    fields = parse_offer(session, shop, data, current=offer, now=now)
-    for name, value in _columns(fields).items():
-        setattr(offer, name, value)
-    offer.updated_at = now
-    session.flush()
-    queue_offer_sync(session, shop, offer)
-    return offer
+    return change_perk(
+        session,
+        shop,
+        OFFERS,
+        offer,
+        lambda: _columns(parse_offer(session, shop, data, current=offer, now=now)),
+        now,
+    )
 
 
 def end_offer(session: Session, shop: Shop, offer_id: int) -> MemberOffer:
     """End the offer now; its Shopify discount is deactivated (ending twice changes nothing)."""
-    now = utcnow()
-    offer = find_offer(session, shop, offer_id)
-    if offer.ended_at is None:
-        offer.ended_at = now
-        offer.updated_at = now
-        session.flush()
-        queue_offer_sync(session, shop, offer)
-    return offer
+    return end_perk(session, shop, OFFERS, find_offer(session, shop, offer_id), utcnow())
 
 
 def queue_offer_sync(session: Session, shop: Shop, offer: MemberOffer) -> None:
-    version = offer.updated_at.strftime("%Y%m%dT%H%M%S.%f")
+    version = sync_version(offer)
     enqueue(session, shop, SYNC_JOB, {"offer_id": offer.id}, key=f"{SYNC_JOB}:{offer.id}:{version}")
     queue_audience_refresh(session, shop, f"offer-{offer.id}-{version}")
+
+
+OFFERS: TimeBox[MemberOffer] = TimeBox("offer", "offer_id", queue_offer_sync)
 
 
 def parse_offer(
