@@ -25,7 +25,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from shopify_loyalty.services import Services
-from tests.notifications.conftest import Deliver, admin_headers, deliver  # noqa: F401
+from tests.notifications.conftest import (  # noqa: F401  (fixtures)
+    Deliver,
+    admin_headers,
+    deliver,
+    member_with_expiring_points,
+)
 
 
 @dataclass

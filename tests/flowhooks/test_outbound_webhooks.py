@@ -10,21 +10,20 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from shopify_loyalty.points.periodic import run_periodic as points_periodic
-from shopify_loyalty.points.rules import add_months
 from shopify_loyalty.program_events.periodic import run_periodic as program_events_periodic
 from shopify_loyalty.services import Services
 from shopify_loyalty.standin.app import StandinServer
 from tests.conftest import new_id, sample
 from tests.engine.test_stamps_webhooks import paid_order
 from tests.flowhooks.conftest import Receiver, register_endpoint
-from tests.notifications.conftest import Deliver, member_payload
+from tests.notifications.conftest import Deliver, ExpiringPoints, member_payload
 
 Wait = Callable[..., Any]
 
@@ -418,7 +417,7 @@ def test_a_retry_due_while_the_merchant_paused_the_endpoint_is_sent_on_resuming(
 
 
 def test_the_expiry_warning_of_the_periodic_work_reaches_flow_and_the_endpoint_once(
-    deliver: Deliver,
+    member_with_expiring_points: Callable[[], ExpiringPoints],
     receiver: Receiver,
     http: requests.Session,
     admin_headers: dict[str, str],
@@ -428,17 +427,8 @@ def test_the_expiry_warning_of_the_periodic_work_reaches_flow_and_the_endpoint_o
     wait_for: Wait,
 ) -> None:
     register_endpoint(http, admin_headers, receiver.url, ["points.expiring"])
-    response = http.put(
-        "/admin/api/settings/points",
-        json={"expiry_months": 6, "expiry_reminder_days": 30},
-        headers=admin_headers,
-    )
-    assert response.status_code == 200, response.text
-    customer_id = new_id()
-    deliver("customers/create", member_payload(customer_id, locale="en"))
-    view = http.get(f"/admin/api/customers/{customer_id}", headers=admin_headers).json()
-    ends = add_months(datetime.fromisoformat(view["ledger"][0]["created_at"]), 6)
-    remind_at = ends - timedelta(days=30)
+    member = member_with_expiring_points()
+    customer_id, ends, remind_at = member.customer_id, member.ends, member.remind_at
 
     points_periodic(services, shop, remind_at)
     first = program_events_periodic(services, shop, remind_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -17,10 +18,11 @@ import requests
 from sqlalchemy import select
 
 from shopify_loyalty.notifications.models import NotificationMessage
+from shopify_loyalty.points.rules import add_months
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.standin.webhook_sender import WebhookSender
-from tests.conftest import sample
+from tests.conftest import new_id, sample
 
 Deliver = Callable[..., requests.Response]
 
@@ -59,6 +61,40 @@ def member_payload(
         "email_marketing_consent": consent("subscribed" if subscribed else "not_subscribed"),
     }
     return sample("customers/create", **{**fields, **changes})
+
+
+@dataclass(frozen=True)
+class ExpiringPoints:
+    """A member whose 100 signup points expire at ``ends``; the reminder is due at
+    ``remind_at``, 30 days before."""
+
+    customer_id: int
+    ends: datetime
+    remind_at: datetime
+
+
+@pytest.fixture
+def member_with_expiring_points(
+    deliver: Deliver,
+    http: requests.Session,
+    admin_headers: dict[str, str],
+) -> Callable[[], ExpiringPoints]:
+    """Points expire after 6 months with a reminder 30 days ahead; a new member joins."""
+
+    def make() -> ExpiringPoints:
+        response = http.put(
+            "/admin/api/settings/points",
+            json={"expiry_months": 6, "expiry_reminder_days": 30},
+            headers=admin_headers,
+        )
+        assert response.status_code == 200, response.text
+        customer_id = new_id()
+        deliver("customers/create", member_payload(customer_id, locale="en"))
+        view = http.get(f"/admin/api/customers/{customer_id}", headers=admin_headers).json()
+        ends = add_months(datetime.fromisoformat(view["ledger"][0]["created_at"]), 6)
+        return ExpiringPoints(customer_id, ends, ends - timedelta(days=30))
+
+    return make
 
 
 @dataclass(frozen=True)

@@ -6,36 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import requests
-
 from shopify_loyalty.notifications.periodic import run_periodic as notify
 from shopify_loyalty.points.periodic import run_periodic as points_periodic
-from shopify_loyalty.points.rules import add_months
 from shopify_loyalty.services import Services
 from tests.conftest import new_id
-from tests.notifications.conftest import Deliver, Outbox, member_payload
+from tests.notifications.conftest import Deliver, ExpiringPoints, Outbox, member_payload
 
 
 def test_expiring_points_get_a_warning_then_a_last_chance_once_each(
-    deliver: Deliver,
+    member_with_expiring_points: Callable[[], ExpiringPoints],
     outbox: Outbox,
-    http: requests.Session,
-    admin_headers: dict[str, str],
     services: Services,
     shop: str,
     settle: Callable[..., None],
 ) -> None:
-    response = http.put(
-        "/admin/api/settings/points",
-        json={"expiry_months": 6, "expiry_reminder_days": 30},
-        headers=admin_headers,
-    )
-    assert response.status_code == 200, response.text
-    customer_id = new_id()
-    deliver("customers/create", member_payload(customer_id, locale="en"))
-    view = http.get(f"/admin/api/customers/{customer_id}", headers=admin_headers).json()
-    ends = add_months(datetime.fromisoformat(view["ledger"][0]["created_at"]), 6)
-    remind_at = ends - timedelta(days=30)
+    member = member_with_expiring_points()
+    ends, remind_at = member.ends, member.remind_at
 
     points_periodic(services, shop, remind_at)
     first = notify(services, shop, remind_at)

@@ -98,6 +98,26 @@ def customer_with_spend(
 
 
 @pytest.fixture
+def gold_member(customer_with_spend: Callable[..., int]) -> int:
+    """A customer whose one order of 750.00 reached Gold."""
+    return customer_with_spend("750.00")
+
+
+@pytest.fixture
+def regular_shopper(customer_with_spend: Callable[..., int]) -> int:
+    """A customer whose one order of 40.00 reached no tier."""
+    return customer_with_spend("40.00")
+
+
+def widget_me(proxy: ProxyClient, customer: int, query: str = "") -> dict[str, Any]:  # noqa: F811
+    """What the widget's ``GET /proxy/api/me`` tells the logged-in shopper."""
+    response = proxy.get("/api/me", customer, query=query)
+    assert response.status_code == 200, response.text
+    me: dict[str, Any] = response.json()
+    return me
+
+
+@pytest.fixture
 def paid_member(
     standin: StandinServer, shop: str, customer_with_spend: Callable[..., int]
 ) -> Callable[[], int]:

@@ -20,11 +20,10 @@ from tests.perks.conftest import (
     customer_tags,
     moment,
     shop_state,
+    widget_me,
     window_body,
 )
 from tests.storefront.conftest import ProxyClient
-
-GOLD = "750.00"
 
 
 def ask(proxy: ProxyClient, customer: int | None, product: str, collections: str = "") -> dict:
@@ -38,19 +37,18 @@ def ask(proxy: ProxyClient, customer: int | None, product: str, collections: str
 def test_inside_the_window_only_the_audience_may_buy(
     merchant: MerchantApi,
     proxy: ProxyClient,
-    customer_with_spend: Callable[..., int],
+    gold_member: int,
+    regular_shopper: int,
     settle: Callable[..., None],
 ) -> None:
-    gold = customer_with_spend(GOLD)
-    regular = customer_with_spend("40.00")
     created = merchant.post("/early-access", window_body())
     settle()
 
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "open"
-    member = ask(proxy, gold, "7001")
+    member = ask(proxy, gold_member, "7001")
     assert (member["restricted"], member["allowed"], member["reason"]) == (True, True, None)
-    other = ask(proxy, regular, "7001")
+    other = ask(proxy, regular_shopper, "7001")
     assert (other["restricted"], other["allowed"], other["reason"]) == (
         True,
         False,
@@ -60,9 +58,9 @@ def test_inside_the_window_only_the_audience_may_buy(
     guest = ask(proxy, None, "7001")
     assert (guest["allowed"], guest["reason"]) == (False, "login_required")
     assert "Sign in" in guest["message"]
-    through_collection = ask(proxy, regular, "7002", "9001,9005")
+    through_collection = ask(proxy, regular_shopper, "7002", "9001,9005")
     assert (through_collection["restricted"], through_collection["allowed"]) == (True, False)
-    elsewhere = ask(proxy, regular, "7003", "9005")
+    elsewhere = ask(proxy, regular_shopper, "7003", "9005")
     assert (elsewhere["restricted"], elsewhere["allowed"], elsewhere["message"]) == (
         False,
         True,
@@ -73,10 +71,9 @@ def test_inside_the_window_only_the_audience_may_buy(
 def test_before_and_after_the_window_everyone_may_buy(
     merchant: MerchantApi,
     proxy: ProxyClient,
-    customer_with_spend: Callable[..., int],
+    regular_shopper: int,
     settle: Callable[..., None],
 ) -> None:
-    regular = customer_with_spend("40.00")
     coming = merchant.post(
         "/early-access",
         window_body(starts_at=moment(timedelta(days=1)), ends_at=moment(timedelta(days=2))),
@@ -85,15 +82,15 @@ def test_before_and_after_the_window_everyone_may_buy(
     settle()
     assert coming.json()["status"] == "scheduled"
 
-    before = ask(proxy, regular, "7001")
+    before = ask(proxy, regular_shopper, "7001")
     assert (before["restricted"], before["allowed"]) == (False, True)
     assert ask(proxy, None, "7001")["allowed"] is True
 
-    assert ask(proxy, regular, "7100")["allowed"] is False
+    assert ask(proxy, regular_shopper, "7100")["allowed"] is False
     ended = merchant.post(f"/early-access/{open_now.json()['id']}/end")
     settle()
     assert ended.json()["status"] == "ended"
-    after = ask(proxy, regular, "7100")
+    after = ask(proxy, regular_shopper, "7100")
     assert (after["restricted"], after["allowed"]) == (False, True)
 
 
@@ -101,18 +98,18 @@ def test_customers_in_the_audience_carry_the_early_access_tag_until_the_window_e
     merchant: MerchantApi,
     standin: StandinServer,
     shop: str,
+    gold_member: int,
     customer_with_spend: Callable[..., int],
     paid_member: Callable[[], int],
     settle: Callable[..., None],
 ) -> None:
-    gold = customer_with_spend(GOLD)
     silver = customer_with_spend("250.00")
     paying = paid_member()
     window = merchant.post("/early-access", window_body(audiences=["tier:gold", "paid_members"]))
     settle()
 
     state = shop_state(standin, shop)
-    assert EARLY_ACCESS_TAG in customer_tags(state, gold)
+    assert EARLY_ACCESS_TAG in customer_tags(state, gold_member)
     assert EARLY_ACCESS_TAG in customer_tags(state, paying)
     assert EARLY_ACCESS_TAG not in customer_tags(state, silver)
 
@@ -120,7 +117,7 @@ def test_customers_in_the_audience_carry_the_early_access_tag_until_the_window_e
     settle()
 
     state = shop_state(standin, shop)
-    assert EARLY_ACCESS_TAG not in customer_tags(state, gold)
+    assert EARLY_ACCESS_TAG not in customer_tags(state, gold_member)
     assert EARLY_ACCESS_TAG not in customer_tags(state, paying)
 
 
@@ -135,9 +132,7 @@ def test_a_paid_member_may_buy_and_sees_the_window_in_the_widget(
     settle()
 
     assert ask(proxy, paying, "7001")["allowed"] is True
-    me = proxy.get("/api/me", paying)
-    assert me.status_code == 200, me.text
-    [window] = me.json()["early_access"]
+    [window] = widget_me(proxy, paying)["early_access"]
     assert (window["title"], window["status"], window["product_ids"]) == (
         "Winter collection preview",
         "open",

@@ -9,18 +9,17 @@ from datetime import timedelta
 from shopify_loyalty.db import utcnow
 from tests.conftest import new_id
 from tests.engine.test_paid_membership import PRODUCT, membership_line, order_with, other_line
-from tests.perks.conftest import MerchantApi, moment, offer_body, window_body
+from tests.perks.conftest import MerchantApi, moment, offer_body, widget_me, window_body
 from tests.storefront.conftest import ProxyClient
 
 
 def test_members_get_the_code_and_others_only_the_announcement(
     merchant: MerchantApi,
     proxy: ProxyClient,
-    customer_with_spend: Callable[..., int],
+    gold_member: int,
+    regular_shopper: int,
     settle: Callable[..., None],
 ) -> None:
-    gold = customer_with_spend("750.00")
-    regular = customer_with_spend("40.00")
     merchant.post("/offers", offer_body(audiences=["tier:gold"]))
     merchant.post(
         "/offers",
@@ -36,8 +35,8 @@ def test_members_get_the_code_and_others_only_the_announcement(
     merchant.post("/early-access", window_body())
     settle()
 
-    mine = proxy.get("/api/me", gold).json()
-    theirs = proxy.get("/api/me", regular).json()
+    mine = widget_me(proxy, gold_member)
+    theirs = widget_me(proxy, regular_shopper)
 
     now_offer, coming = mine["offers"]
     assert (now_offer["title"], now_offer["status"], now_offer["eligible"]) == (
@@ -59,31 +58,29 @@ def test_members_get_the_code_and_others_only_the_announcement(
 def test_an_ended_offer_leaves_the_widget(
     merchant: MerchantApi,
     proxy: ProxyClient,
-    customer_with_spend: Callable[..., int],
+    gold_member: int,
     settle: Callable[..., None],
 ) -> None:
-    gold = customer_with_spend("750.00")
     offer_id = merchant.post("/offers", offer_body(audiences=["tier:gold"])).json()["id"]
     settle()
-    assert [o["code"] for o in proxy.get("/api/me", gold).json()["offers"]] == ["GOLDWEEK"]
+    assert [o["code"] for o in widget_me(proxy, gold_member)["offers"]] == ["GOLDWEEK"]
 
     merchant.post(f"/offers/{offer_id}/end")
     settle()
 
-    assert proxy.get("/api/me", gold).json()["offers"] == []
+    assert widget_me(proxy, gold_member)["offers"] == []
 
 
 def test_offers_speak_the_shoppers_language(
     merchant: MerchantApi,
     proxy: ProxyClient,
-    customer_with_spend: Callable[..., int],
+    regular_shopper: int,
     settle: Callable[..., None],
 ) -> None:
-    regular = customer_with_spend("40.00")
     merchant.post("/offers", offer_body(kind="fixed_amount", value="5"))
     settle()
 
-    [offer] = proxy.get("/api/me", regular, query="locale=de").json()["offers"]
+    [offer] = widget_me(proxy, regular_shopper, query="locale=de")["offers"]
 
     assert offer["headline"] == "5,00 EUR Rabatt"
     assert offer["note"] == "Nur für ausgewählte Mitglieder"
@@ -105,8 +102,8 @@ def test_a_shopper_who_bought_the_paid_membership_gets_the_paid_members_offer(
     merchant.post("/offers", offer_body(audiences=["paid_members"]))
     settle()
 
-    [mine] = proxy.get("/api/me", buyer).json()["offers"]
-    [theirs] = proxy.get("/api/me", other).json()["offers"]
+    [mine] = widget_me(proxy, buyer)["offers"]
+    [theirs] = widget_me(proxy, other)["offers"]
 
     assert (mine["eligible"], mine["code"]) == (True, "GOLDWEEK")
     assert (theirs["eligible"], theirs["code"]) == (False, None)
