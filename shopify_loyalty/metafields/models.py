@@ -26,7 +26,9 @@ class CustomerMetafieldSync(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     written: Mapped[str] = mapped_column(Text, default="{}")
     stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

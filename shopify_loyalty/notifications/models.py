@@ -39,7 +39,9 @@ class NotificationMessage(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     affiliate_id: Mapped[int | None] = mapped_column(
         ForeignKey("affiliates.id", ondelete="CASCADE")
     )
@@ -68,5 +70,7 @@ class EmailUnsubscribe(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     unsubscribed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

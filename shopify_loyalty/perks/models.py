@@ -87,7 +87,9 @@ class AudienceMember(Base):
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     audience: Mapped[str] = mapped_column(String(96))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -105,5 +107,7 @@ class EarlyAccessGrant(Base):
     window_id: Mapped[int] = mapped_column(
         ForeignKey("early_access_windows.id", ondelete="CASCADE")
     )
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

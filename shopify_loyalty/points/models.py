@@ -31,7 +31,9 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     points: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(32))
@@ -57,7 +59,9 @@ class CustomerBirthday(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     birthday: Mapped[date] = mapped_column(Date)
     month: Mapped[int] = mapped_column(SmallInteger)
     day: Mapped[int] = mapped_column(SmallInteger)
@@ -82,7 +86,9 @@ class ExpiryReminder(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     points: Mapped[int] = mapped_column(Integer)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -30,7 +30,9 @@ class ProgramEvent(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     uid: Mapped[str] = mapped_column(String(36))
     topic: Mapped[str] = mapped_column(String(48))
     event_key: Mapped[str] = mapped_column(String(191))

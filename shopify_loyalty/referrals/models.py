@@ -36,7 +36,9 @@ class ReferralCode(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     code: Mapped[str] = mapped_column(String(32))
     friend_code: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -66,9 +68,11 @@ class Referral(Base):
         ForeignKey("referral_codes.id", ondelete="CASCADE")
     )
     referrer_customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE")
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
-    friend_customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    friend_customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     shopify_order_id: Mapped[int] = mapped_column(BigInteger)
     # discount_code, note_attribute or landing_site: how the order named the referrer
     matched_by: Mapped[str] = mapped_column(String(32))

@@ -44,7 +44,9 @@ class StampEntry(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     card_number: Mapped[int] = mapped_column(Integer)
     stamps: Mapped[int] = mapped_column(Integer)
@@ -66,7 +68,9 @@ class StampCard(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     card_number: Mapped[int] = mapped_column(Integer, default=1)
     collected: Mapped[int] = mapped_column(Integer, default=0)
     completed_cards: Mapped[int] = mapped_column(Integer, default=0)
@@ -88,7 +92,9 @@ class StampOrder(Base):
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     shopify_order_id: Mapped[int] = mapped_column(BigInteger)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     subtotal: Mapped[Decimal | None] = mapped_column(Money)
     minimum_subtotal: Mapped[Decimal | None] = mapped_column(Money)

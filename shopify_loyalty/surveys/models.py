@@ -28,7 +28,9 @@ class SurveyResponse(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     shopify_order_id: Mapped[int] = mapped_column(BigInteger)
     satisfaction: Mapped[str] = mapped_column(String(32))
     recommendation_score: Mapped[int] = mapped_column(SmallInteger)

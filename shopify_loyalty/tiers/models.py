@@ -23,7 +23,9 @@ class TierMembership(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     tier_key: Mapped[str | None] = mapped_column(String(64))
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     below_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -38,7 +40,9 @@ class TierMove(Base):
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     from_tier: Mapped[str | None] = mapped_column(String(64))
     to_tier: Mapped[str | None] = mapped_column(String(64))
     # order (upgrade after a paid order), reevaluation (upgrade found by the periodic run),
