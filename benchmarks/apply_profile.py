@@ -1,0 +1,267 @@
+"""What applying one ``orders/paid`` costs the workers: SQL statements, CPU and events/s.
+
+Signed ``orders/paid`` deliveries for ``--orders`` distinct members are stored through
+``POST /webhooks`` (the app in process, no worker running), then applied in this process by
+the worker code the Celery task runs, one message per event id. Figures per applied event:
+
+- ``statements``: SQL statements sent (a ``before_cursor_execute`` listener);
+- ``cpu_ms``: this process's CPU (``time.process_time``) plus the CPU the PostgreSQL
+  backends serving it used (``/proc/<pid>/stat``), which on a shared machine says more than
+  the wall clock;
+- ``events_per_second``: wall clock, for what it is worth on a shared machine.
+
+``--profile FILE`` keeps a cProfile of the applying phase, ``--statement-log FILE`` every
+statement sent while applying, in order (with the event it belonged to).
+
+    python -m benchmarks.apply_profile --database-url postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench_e2e
+
+The database is emptied first (its ``public`` schema) and migrated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, pool, select, text
+
+from benchmarks.common import (
+    bench_environment as _bench_environment,
+)
+from benchmarks.common import (
+    machine,
+    require_local,
+    run_script,
+    script_parser,
+)
+from shopify_loyalty.app import create_app
+from shopify_loyalty.inbox.models import DONE, WebhookEvent
+from shopify_loyalty.inbox.worker import InboxWorker
+from shopify_loyalty.migrate import upgrade
+from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.services import EXTENSION_KEY, Services
+from shopify_loyalty.settings import load_settings
+from shopify_loyalty.shops.models import INSTALLED, Shop
+from shopify_loyalty.standin.webhook_sender import encode_payload, sign_webhook_body
+
+SHOP = "bench-apply.myshopify.com"
+SAMPLE = Path(__file__).resolve().parent.parent / "webhooks" / "samples" / "orders_paid.json"
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench_e2e"
+SUBTOTAL = "20.00"
+POINTS_PER_ORDER = 20
+FIRST_ORDER = 7_000_000_000_000
+FIRST_CUSTOMER = 6_000_000_000_000
+
+
+def paid_payload(template: dict[str, Any], number: int) -> dict[str, Any]:
+    """The sample order with its own id and its own member."""
+    payload: dict[str, Any] = json.loads(json.dumps(template))
+    payload["id"] = FIRST_ORDER + number
+    payload["customer"]["id"] = FIRST_CUSTOMER + number
+    payload["customer"]["email"] = f"member{number}@example.com"
+    payload["subtotal_price"] = payload["current_subtotal_price"] = SUBTOTAL
+    payload["subtotal_price_set"] = {
+        "shop_money": {"amount": SUBTOTAL, "currency_code": "EUR"},
+        "presentment_money": {"amount": SUBTOTAL, "currency_code": "EUR"},
+    }
+    payload.pop("current_subtotal_price_set", None)
+    return payload
+
+
+def reset_database(url: str) -> None:
+    require_local(url)
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+
+
+def install_shop(services: Services) -> None:
+    with services.db.transaction() as session:
+        session.add(
+            Shop(
+                domain=SHOP,
+                install_method="custom_app",
+                status=INSTALLED,
+                currency="EUR",
+                access_token_encrypted=services.cipher.encrypt("shpat_bench"),
+            )
+        )
+
+
+def deliver(app: Any, secret: str, count: int) -> list[int]:
+    """Store ``count`` signed deliveries through ``POST /webhooks``; their event ids."""
+    template = json.loads(SAMPLE.read_text())
+    client = app.test_client()
+    for number in range(count):
+        body = encode_payload(paid_payload(template, number))
+        response = client.post(
+            "/webhooks",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Shopify-Topic": "orders/paid",
+                "X-Shopify-Shop-Domain": SHOP,
+                "X-Shopify-API-Version": "2026-04",
+                "X-Shopify-Webhook-Id": f"bench-webhook-{number}",
+                "X-Shopify-Event-Id": f"bench-event-{number}",
+                "X-Shopify-Hmac-Sha256": sign_webhook_body(body, secret),
+            },
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"delivery refused: {response.status_code} {response.data!r}")
+    services: Services = app.extensions[EXTENSION_KEY]
+    with services.db.sessions() as session:
+        return list(session.scalars(select(WebhookEvent.id).order_by(WebhookEvent.id)))
+
+
+class PostgresCpu:
+    """CPU seconds used so far by the PostgreSQL backends serving this database."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.enabled = services.db.engine.dialect.name == "postgresql"
+
+    def _backends(self) -> list[int]:
+        with self.services.db.engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND backend_type = 'client backend'"
+                    )
+                )
+            )
+
+    def snapshot(self) -> dict[int, float]:
+        if not self.enabled:
+            return {}
+        ticks = os.sysconf("SC_CLK_TCK")
+        used: dict[int, float] = {}
+        for pid in self._backends():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        return used
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def apply_events(worker: InboxWorker, event_ids: list[int], batch: int) -> None:
+    """What the Celery task does with each message (``batch`` ids to a message)."""
+    apply_many = getattr(worker, "apply_many", None)
+    if batch > 1 and apply_many is not None:
+        for start in range(0, len(event_ids), batch):
+            apply_many(event_ids[start : start + batch])
+        return
+    for event_id in event_ids:
+        worker.apply_one(event_id)
+
+
+def ledger_check(services: Services) -> dict[str, Any]:
+    with services.db.sessions() as session:
+        done = session.scalar(
+            select(text("count(*)")).select_from(WebhookEvent).where(WebhookEvent.status == DONE)
+        )
+        points = session.scalar(select(text("coalesce(sum(points), 0)")).select_from(LedgerEntry))
+        rows = session.scalar(select(text("count(*)")).select_from(LedgerEntry))
+    return {"applied": done, "ledger_rows": rows, "points": int(points or 0)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    reset_database(args.database_url)
+    env = _bench_environment(args.database_url, Path(args.instance))
+    app = create_app(load_settings(env), start_worker=False)
+    services: Services = app.extensions[EXTENSION_KEY]
+    install_shop(services)
+    event_ids = deliver(app, env["SHOPIFY_API_SECRET"], args.orders + args.warm_up)
+    worker = InboxWorker(services)
+    # Warm up: the first events compile statements and fill caches.
+    apply_events(worker, event_ids[: args.warm_up], args.batch)
+    measured = event_ids[args.warm_up :]
+
+    statements: list[str] = []
+    log: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    postgres = PostgresCpu(services)
+    engine = services.db.engine
+    pg_before = postgres.snapshot()
+    event.listen(engine, "before_cursor_execute", count)
+    profile = cProfile.Profile() if args.profile else None
+    cpu_start, wall_start = time.process_time(), time.perf_counter()
+    if profile is not None:
+        profile.enable()
+    if args.statement_log:
+        for event_id in measured:
+            before = len(statements)
+            apply_events(worker, [event_id], 1)
+            log.append(f"-- event {event_id}: {len(statements) - before} statements")
+            log.extend(statements[before:])
+    else:
+        apply_events(worker, measured, args.batch)
+    if profile is not None:
+        profile.disable()
+    cpu = time.process_time() - cpu_start
+    wall = time.perf_counter() - wall_start
+    event.remove(engine, "before_cursor_execute", count)
+    pg_cpu = postgres.spent(pg_before, postgres.snapshot())
+    if profile is not None:
+        profile.dump_stats(args.profile)
+    if args.statement_log:
+        Path(args.statement_log).write_text("\n".join(log) + "\n")
+    check = ledger_check(services)
+    services.db.dispose()
+    applied = len(measured)
+    return {
+        "benchmark": "applying orders/paid in process (the worker's code)",
+        "machine": machine(),
+        "orders": applied,
+        "batch": args.batch,
+        "statements_per_event": round(len(statements) / applied, 2),
+        "python_cpu_ms_per_event": round(cpu * 1000 / applied, 2),
+        "postgres_cpu_ms_per_event": round(pg_cpu * 1000 / applied, 2),
+        "cpu_ms_per_event": round((cpu + pg_cpu) * 1000 / applied, 2),
+        "events_per_second": round(applied / wall, 1),
+        "ledger": check,
+        "every_order_credited_once": check["applied"] == applied + args.warm_up
+        and check["ledger_rows"] == applied + args.warm_up
+        and check["points"] == (applied + args.warm_up) * POINTS_PER_ORDER,
+    }
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = script_parser(__doc__)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--orders", type=int, default=1000, help="applied and measured")
+    parser.add_argument("--warm-up", type=int, default=50, help="applied before measuring")
+    parser.add_argument("--batch", type=int, default=1, help="event ids per task message")
+    parser.add_argument("--profile", help="write a cProfile of the applying phase here")
+    parser.add_argument("--statement-log", help="write every statement sent, per event")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    import tempfile
+
+    args = parser().parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="loyalty-bench-") as folder:
+        args.instance = folder
+        return run_script(args, run)
+
+
+if __name__ == "__main__":
+    main()
