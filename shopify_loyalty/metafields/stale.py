@@ -20,15 +20,23 @@ from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.metafields.models import CustomerMetafieldSync
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import transaction_memo
 
 FLUSH_JOB = "metafields.flush"
 # How long a flush waits for more events of the same burst.
 FLUSH_DELAY = timedelta(seconds=3)
+MARKED_MEMO = "metafields.marked_stale"
+SCHEDULED_MEMO = "metafields.flush_scheduled"
 
 
 def mark_metafields_stale(session: Session, shop: Shop, customer: Customer | None) -> None:
     """Something happened to the customer that may change their metafields."""
     if customer is None or customer.redacted_at is not None or customer.deleted_at is not None:
+        return
+    # Once marked in this transaction the row stays stale and the flush stays queued until
+    # it commits: a paid order marks its customer for the points, the stamp and the tier.
+    marked = transaction_memo(session, MARKED_MEMO)
+    if (shop.id, customer.id) in marked:
         return
     now = utcnow()
     row = _sync_row(session, shop, customer.id)
@@ -45,6 +53,7 @@ def mark_metafields_stale(session: Session, shop: Shop, customer: Customer | Non
     if row.stale_since is None:
         row.stale_since = now
     schedule_flush(session, shop, now)
+    marked[(shop.id, customer.id)] = True
 
 
 def mark_customers_stale(session: Session, shop: Shop, customer_ids: Iterable[int]) -> int:
@@ -70,6 +79,10 @@ def schedule_flush(
     session: Session, shop: Shop, now: datetime, delay: timedelta = FLUSH_DELAY
 ) -> None:
     """One waiting flush per shop: when one is waiting, it will see this change too."""
+    scheduled = transaction_memo(session, SCHEDULED_MEMO)
+    if shop.id in scheduled:
+        return
+    scheduled[shop.id] = True
     waiting = session.scalar(
         select(Job.id)
         .where(Job.shop_id == shop.id, Job.kind == FLUSH_JOB, Job.status == "pending")

@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Protocol, TypeVar, get_type_hints
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.errors import InvalidInput
 from shopify_loyalty.programs.models import ProgramConfig
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import transaction_memo
 
 
 class Section(Protocol):
@@ -28,7 +29,8 @@ class Section(Protocol):
 
 S = TypeVar("S", bound=Section)
 
-SECTIONS_KEY = "program_config_sections"
+SECTIONS_MEMO = "program_config_sections"
+LOADED_MEMO = "program_config_loaded"
 
 
 def setting(
@@ -144,8 +146,20 @@ def to_json(section: Any) -> dict[str, Any]:
 
 
 def load(session: Session, shop: Shop, cls: type[S]) -> S:
-    """The shop's section, defaults filled in for anything the merchant has not set."""
-    data = stored_sections(session, shop).get(cls.section)
+    """The shop's section, defaults filled in for anything the merchant has not set.
+
+    Sections are frozen, so the one validated is kept for the rest of the transaction: a
+    paid order reads the same sections from several modules.
+    """
+    loaded: dict[tuple[int, type[Any]], Any] = transaction_memo(session, LOADED_MEMO)
+    key = (shop.id, cls)
+    if key not in loaded:
+        loaded[key] = _parse(cls, stored_sections(session, shop).get(cls.section))
+    section: S = loaded[key]
+    return section
+
+
+def _parse(cls: type[S], data: str | None) -> S:
     if data is None:
         return cls()
     stored = json.loads(data)
@@ -156,10 +170,10 @@ def load(session: Session, shop: Shop, cls: type[S]) -> S:
 def stored_sections(session: Session, shop: Shop) -> dict[str, str]:
     """Every stored section of the shop, read in one query and kept for the transaction.
 
-    A widget request reads five sections; one query instead of five. The copy is dropped
-    when the session's transaction ends (commit or rollback), and ``save`` keeps it current.
+    A widget request reads five sections; one query instead of five. The copy lives as long
+    as the transaction (see ``transaction_memo``), and ``save`` keeps it current.
     """
-    memo: dict[int, dict[str, str]] = session.info.setdefault(SECTIONS_KEY, {})
+    memo: dict[int, dict[str, str]] = transaction_memo(session, SECTIONS_MEMO)
     if shop.id not in memo:
         rows = session.execute(
             select(ProgramConfig.section, ProgramConfig.data).where(
@@ -168,11 +182,6 @@ def stored_sections(session: Session, shop: Shop) -> dict[str, str]:
         )
         memo[shop.id] = {section: data for section, data in rows}
     return memo[shop.id]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_sections(session: Session, _transaction: Any) -> None:
-    session.info.pop(SECTIONS_KEY, None)
 
 
 def save(session: Session, shop: Shop, cls: type[S], changes: Mapping[str, Any]) -> S:
@@ -191,4 +200,5 @@ def save(session: Session, shop: Shop, cls: type[S], changes: Mapping[str, Any])
     row.version = (row.version or 0) + 1
     session.flush()
     stored_sections(session, shop)[cls.section] = row.data
+    transaction_memo(session, LOADED_MEMO).pop((shop.id, cls), None)
     return updated
