@@ -13,11 +13,10 @@ from shopify_loyalty.customers.records import (
 )
 from shopify_loyalty.inbox.context import Handler, WebhookContext
 from shopify_loyalty.metafields.stale import mark_metafields_stale
-from shopify_loyalty.notifications import queue_notifications
 from shopify_loyalty.notifications.consent import MarketingConsent, record_marketing_consent
 from shopify_loyalty.notifications.outbox import queue_welcome
 from shopify_loyalty.points.bonuses import award_signup_bonus
-from shopify_loyalty.program_events import record_customer_events
+from shopify_loyalty.program_events.telling import tell_recent_facts
 from shopify_loyalty.stamps.cards import join_stamp_card
 from webhooks import payloads
 
@@ -42,15 +41,13 @@ def customer_created(ctx: WebhookContext) -> None:
     record_consent(ctx, customer)
     mark_metafields_stale(ctx.session, ctx.shop, customer)
     queue_welcome(ctx.session, ctx.shop, customer)
-    queue_notifications(ctx.session, ctx.shop, customer)
-    record_customer_events(ctx.session, ctx.shop, customer)
+    tell_recent_facts(ctx.session, ctx.shop, customer)
 
 
 def customer_updated(ctx: WebhookContext) -> None:
     customer = record_customer(ctx.session, ctx.shop, customer_details(ctx.payload))
     record_consent(ctx, customer)
-    queue_notifications(ctx.session, ctx.shop, customer)
-    record_customer_events(ctx.session, ctx.shop, customer)
+    tell_recent_facts(ctx.session, ctx.shop, customer)
 
 
 def email_consent_updated(ctx: WebhookContext) -> None:

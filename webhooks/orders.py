@@ -14,7 +14,6 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import CustomerDetails, record_customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.context import Handler, WebhookContext
-from shopify_loyalty.notifications import queue_notifications
 from shopify_loyalty.orders.records import PaidOrder, find_order, record_paid_order, record_refund
 from shopify_loyalty.paid_membership.perks import best_points_multiplier
 from shopify_loyalty.points.earning import credit_order, take_back_cancellation, take_back_refund
@@ -25,7 +24,7 @@ from shopify_loyalty.points.order_facts import (
     recorded_refund,
     sync_refunded_subtotal,
 )
-from shopify_loyalty.program_events import record_customer_events
+from shopify_loyalty.program_events.telling import tell_recent_facts
 from shopify_loyalty.referrals import convert_referral, void_referral
 from shopify_loyalty.referrals.models import ORDER_CANCELLED, ORDER_REFUNDED
 from shopify_loyalty.rewards.usage import record_code_usage
@@ -83,8 +82,7 @@ def order_paid(ctx: WebhookContext) -> None:
         # Refunded in full before this paid event was applied.
         void_referral(ctx.session, ctx.shop, order, ORDER_REFUNDED)
     # Last, so the emails tell what this order changed (points, stamp card, tier, referral).
-    queue_notifications(ctx.session, ctx.shop, customer)
-    record_customer_events(ctx.session, ctx.shop, customer)
+    tell_recent_facts(ctx.session, ctx.shop, customer)
 
 
 def refund_created(ctx: WebhookContext) -> None:

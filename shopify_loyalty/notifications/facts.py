@@ -72,6 +72,19 @@ def recent_notices(
     """Every fact recorded since ``since`` (for ``customer_ids``, or the whole shop)."""
     return [
         *ledger_notices(session, shop, since, customer_ids),
+        *program_notices(session, shop, since, customer_ids),
+    ]
+
+
+def program_notices(
+    session: Session,
+    shop: Shop,
+    since: datetime,
+    customer_ids: Sequence[int] | None = None,
+) -> list[Notice]:
+    """The facts both the outbox and the program events tell, beyond the ledger: reward
+    codes, tier moves, expiry warnings and converted referrals."""
+    return [
         *code_notices(session, shop, since, customer_ids),
         *tier_notices(session, shop, since, customer_ids),
         *expiry_warnings(session, shop, since, customer_ids),

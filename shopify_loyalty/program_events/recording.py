@@ -25,12 +25,7 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
-from shopify_loyalty.notifications.facts import (
-    code_notices,
-    expiry_warnings,
-    referral_notices,
-    tier_notices,
-)
+from shopify_loyalty.notifications.facts import Notice, program_notices
 from shopify_loyalty.notifications.kinds import Kind
 from shopify_loyalty.points.ledger import balance_of
 from shopify_loyalty.points.models import LedgerEntry
@@ -78,14 +73,16 @@ def record_shop_events(session: Session, shop: Shop) -> int:
 
 
 def recent_facts(
-    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None = None
+    session: Session,
+    shop: Shop,
+    since: datetime,
+    customer_ids: Sequence[int] | None = None,
+    notices: Sequence[Notice] | None = None,
 ) -> list[Fact]:
-    notices = [
-        *code_notices(session, shop, since, customer_ids),
-        *tier_notices(session, shop, since, customer_ids),
-        *expiry_warnings(session, shop, since, customer_ids),
-        *referral_notices(session, shop, since, customer_ids),
-    ]
+    """The facts since ``since``; ``notices`` are the ``program_notices`` of the same
+    window when the caller has read them already."""
+    if notices is None:
+        notices = program_notices(session, shop, since, customer_ids)
     facts = [
         Fact(KIND_TOPICS[n.kind], n.customer_id, n.key, _with_direction(n.kind, n.data))
         for n in notices

@@ -70,14 +70,12 @@ def mark_issued(services: Services, issued_id: int, discount_id: str) -> None:
             issued.status = ISSUED
         # The code exists at Shopify now: the shopper can be sent it. (Imported here:
         # notifications read the rewards' records.)
-        from shopify_loyalty.notifications import queue_notifications
-        from shopify_loyalty.program_events import record_customer_events
+        from shopify_loyalty.program_events.telling import tell_recent_facts
 
         shop = session.get(Shop, issued.shop_id)
         customer = session.get(Customer, issued.customer_id)
         if shop is not None:
-            queue_notifications(session, shop, customer)
-            record_customer_events(session, shop, customer)
+            tell_recent_facts(session, shop, customer)
 
 
 def mark_failed(services: Services, issued_id: int, error: str) -> None:
