@@ -15,7 +15,9 @@ class _BaseUrlSession(requests.Session):
         super().__init__()
         self.base_url = base_url
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         if isinstance(url, str) and url.startswith("/"):
             url = self.base_url + url
         kwargs.setdefault("timeout", 30)
@@ -29,10 +31,11 @@ class LiveServer:
     """Binds first (so the URL is known before the app is built), then serves the app."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self._server: BaseWSGIServer = make_server(host, 0, Flask("placeholder"), threaded=True)
+        placeholder = Flask("placeholder")
+        self._server: BaseWSGIServer = make_server(host, 0, placeholder, threaded=True)
         self.url = f"http://{host}:{self._server.server_port}"
         self._thread: threading.Thread | None = None
-        self.app: Flask = self._server.app  # type: ignore[assignment]
+        self.app: Flask = placeholder
 
     def start(self, app: Flask) -> None:
         self.app = app

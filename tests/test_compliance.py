@@ -18,9 +18,9 @@ from tests.conftest import OTHER_SHOP, SHOP, sample
 CUSTOMER_ID = 7418203938302
 
 
-def only_shop(services: Services) -> Shop | None:
+def only_shop(services: Services) -> Shop:
     with services.db.sessions() as session:
-        return session.scalar(select(Shop).where(Shop.domain == SHOP))
+        return session.scalars(select(Shop).where(Shop.domain == SHOP)).one()
 
 
 def customer(services: Services) -> Customer:
@@ -50,6 +50,7 @@ def test_an_order_queued_before_the_uninstall_is_not_applied_after_it(
     shop: str, sender, settle, services: Services
 ) -> None:
     worker = services.worker
+    assert worker is not None
     worker.stop()
     try:
         sender.deliver(shop, "app/uninstalled", sample("app/uninstalled"))

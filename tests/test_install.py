@@ -83,6 +83,8 @@ def test_authorization_code_install_stores_expiring_tokens_and_registers_webhook
     assert shop is not None and shop.is_installed
     assert shop.install_method == "authorization_code"
     assert shop.refresh_token_encrypted is not None
+    assert shop.access_token_expires_at is not None
+    assert shop.refresh_token_expires_at is not None
     remaining = shop.access_token_expires_at - utcnow()
     assert timedelta(minutes=55) < remaining <= timedelta(minutes=60)
     assert shop.refresh_token_expires_at - utcnow() > timedelta(days=89)
@@ -174,6 +176,7 @@ def test_an_access_token_about_to_lapse_is_refreshed_and_kept(
     after = access_token(services, shop)
     assert after != before
     refreshed = stored_shop(services)
+    assert refreshed is not None and refreshed.access_token_expires_at is not None
     assert refreshed.refresh_token_encrypted != old_refresh
     assert refreshed.access_token_expires_at - utcnow() > timedelta(minutes=55)
     assert access_token(services, shop) == after
@@ -209,6 +212,7 @@ def test_custom_app_install_by_command(standin, services: Services, live, monkey
     assert result.exit_code == 0, result.output
     assert f"installed {SHOP}" in result.output
     shop = stored_shop(services)
+    assert shop is not None
     assert shop.install_method == "custom_app"
     assert shop.access_token_expires_at is None
     assert sorted(subscription_topics(standin)) == sorted(TOPICS)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from shopify_loyalty.cli import main
 from shopify_loyalty.customers.models import Customer
@@ -59,7 +59,7 @@ def test_a_jsonl_backfill_writes_the_ledger_the_webhooks_would_have(
     by_webhooks = ledger(services)
     with services.db.transaction() as session:
         for table in (LedgerEntry, Order):
-            session.execute(table.__table__.delete())
+            session.execute(delete(table))
     use_app_settings(services, monkeypatch)
     test_order = sample("orders/paid", id=5832104771903, name="#2003", test=True)
     path = write_lines(tmp_path / "orders.jsonl", [first, second, test_order])

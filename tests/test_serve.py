@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import requests
@@ -23,6 +24,7 @@ from shopify_loyalty.shopify.signatures import webhook_signature
 from tests.conftest import sample
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def children(pid: int) -> list[int]:
@@ -40,7 +42,7 @@ def inbox_workers(pid: int) -> list[int]:
     return [child for child in children(pid) if "shopify_loyalty worker" in command_line(child)]
 
 
-def wait_for(check, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+def wait_for(check: Callable[[], T], timeout: float = 30.0) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
@@ -50,10 +52,11 @@ def wait_for(check, timeout: float = 30.0):  # type: ignore[no-untyped-def]
     raise AssertionError("timed out")
 
 
+Served = tuple[subprocess.Popen[bytes], int, Services, dict[str, str]]
+
+
 @pytest.fixture
-def served(
-    database_url: str, tmp_path: Path
-) -> Iterator[tuple[subprocess.Popen[bytes], int, Services, dict[str, str]]]:
+def served(database_url: str, tmp_path: Path) -> Iterator[Served]:
     if not Path("/proc/self/task").exists():
         pytest.skip("needs /proc to see the server's processes")
     env = bench_environment(database_url, tmp_path) | {"LOYALTY_WORKER": "thread"}
@@ -81,7 +84,7 @@ def _answers(port: int) -> bool:
         return False
 
 
-def test_serve_runs_web_processes_and_one_worker_that_applies_events(served) -> None:  # type: ignore[no-untyped-def]
+def test_serve_runs_web_processes_and_one_worker_that_applies_events(served: Served) -> None:
     server, port, services, env = served
     [worker] = wait_for(lambda: inbox_workers(server.pid))
     web = [child for child in children(server.pid) if child != worker]
@@ -118,7 +121,7 @@ def test_serve_runs_web_processes_and_one_worker_that_applies_events(served) -> 
     assert wait_for(lambda: worker in beating())
 
 
-def test_a_worker_that_dies_is_started_again_and_stops_with_the_server(served) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_that_dies_is_started_again_and_stops_with_the_server(served: Served) -> None:
     server, _port, _services, _env = served
     [worker] = wait_for(lambda: inbox_workers(server.pid))
     os.kill(worker, signal.SIGKILL)

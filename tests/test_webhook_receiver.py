@@ -155,7 +155,7 @@ def test_twenty_concurrent_copies_are_applied_exactly_once(
 ) -> None:
     payload = sample("orders/paid")
 
-    def deliver(_: int) -> str:
+    def deliver(_: int) -> requests.Response:
         return sender.deliver(shop, "orders/paid", payload, event_id="e-20", webhook_id="w-20")
 
     with ThreadPoolExecutor(max_workers=20) as pool:

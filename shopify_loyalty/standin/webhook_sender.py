@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import requests
 
@@ -79,6 +79,14 @@ def post_webhook(
     headers.update(extra_headers or {})
     http = session or requests
     return http.post(url, data=raw, headers=headers, timeout=timeout, allow_redirects=False)
+
+
+class DeliveryIds(TypedDict, total=False):
+    """The ids and time of a delivery that callers may fix (see :meth:`WebhookSender.deliver`)."""
+
+    event_id: str | None
+    webhook_id: str | None
+    triggered_at: datetime | str | None
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def seed_history(
         h.eve: "Eve Fox",
         h.finn: "Finn Gray",
     }
-    stamps = {"card_size": 4, "head_start": 2, "minimum_order_subtotal": "5.00"}
+    stamps: dict[str, Any] = {"card_size": 4, "head_start": 2, "minimum_order_subtotal": "5.00"}
     assert http.put("/admin/api/settings/stamps", json=stamps, headers=headers).ok
 
     deliver(

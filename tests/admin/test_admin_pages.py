@@ -75,7 +75,9 @@ def test_a_setting_is_saved_and_a_bad_value_is_refused_beside_its_field(
     fields = re.findall(r'id="field-([a-z_]+)"', page.text)
     form = {k: v for k, v in form.items() if k in fields or k in ("csrf_token", "id_token")}
     for name in fields:
-        form.setdefault(name, re.search(rf'name="{name}"[^>]*value="([^"]*)"', page.text).group(1))  # type: ignore[union-attr]
+        shown = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page.text)
+        assert shown is not None, name
+        form.setdefault(name, shown.group(1))
     saved = http.post("/admin/settings/points", data=form)
     assert saved.status_code == 200, saved.text[:500]
     assert "Saved." in saved.text

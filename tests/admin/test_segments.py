@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -128,7 +129,9 @@ def test_syncing_writes_segment_tags_at_shopify_and_removes_stale_ones(
     shop: str,
 ) -> None:
     control = StandinControl(standin.url)
-    seeded = [{"id": number} for name, number in people.items() if name != "dan"]
+    seeded: list[dict[str, Any]] = [
+        {"id": number} for name, number in people.items() if name != "dan"
+    ]
     seeded[people_index(people, "ben")]["tags"] = ["vip", "loyalty-segment:champions"]
     control.add_customers(shop, seeded)  # Dan has been deleted at Shopify since
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import pytest
 import requests
 
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.standin.app import StandinServer
-from shopify_loyalty.standin.webhook_sender import WebhookSender
+from shopify_loyalty.standin.webhook_sender import DeliveryIds, WebhookSender
 from tests.conftest import API_SECRET, new_id, sample
 from tests.live_server import LiveServer
 
@@ -30,7 +30,7 @@ def deliver(
 ) -> Callable[..., requests.Response]:
     """Send a signed webhook to the installed shop and wait until the worker applied it."""
 
-    def send(topic: str, payload: dict[str, Any], **ids: str) -> requests.Response:
+    def send(topic: str, payload: dict[str, Any], **ids: Unpack[DeliveryIds]) -> requests.Response:
         response = shopify.deliver(shop, topic, payload, **ids)
         assert response.status_code == 200, response.text
         settle()

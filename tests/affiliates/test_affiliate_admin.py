@@ -67,7 +67,7 @@ def test_bad_fields_are_refused_naming_the_field(
             field,
         ), body
     anna = make_affiliate()
-    code_cases = [
+    code_cases: list[tuple[dict[str, Any], str]] = [
         ({"code": "A!", "discount_value": "10"}, "code"),
         ({"code": "FRIEND-ANNA", "discount_value": "10"}, "code"),
         ({"code": "ANNA15", "discount_value": "0"}, "discount_value"),

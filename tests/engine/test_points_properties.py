@@ -216,5 +216,6 @@ def ledger_rows(services: Services, history: History) -> dict[int, list[int]]:
     assert count == len(rows)
     by_order: dict[int, list[int]] = {}
     for order_id, points in rows:
+        assert order_id is not None
         by_order.setdefault(positions[order_id], []).append(points)
     return by_order

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import pytest
 import requests
@@ -19,7 +19,7 @@ from shopify_loyalty.referrals.models import Referral
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.standin.app import StandinServer
-from shopify_loyalty.standin.webhook_sender import WebhookSender
+from shopify_loyalty.standin.webhook_sender import DeliveryIds, WebhookSender
 from tests.conftest import API_SECRET, new_id, sample
 from tests.live_server import LiveServer
 
@@ -31,7 +31,7 @@ def shopify(live: LiveServer, standin: StandinServer) -> WebhookSender:
 
 @pytest.fixture
 def deliver(shopify: WebhookSender, shop: str, settle: Callable[[], None]) -> Callable[..., None]:
-    def send(topic: str, payload: dict[str, Any], **ids: str) -> None:
+    def send(topic: str, payload: dict[str, Any], **ids: Unpack[DeliveryIds]) -> None:
         assert shopify.deliver(shop, topic, payload, **ids).status_code == 200
         settle()
 

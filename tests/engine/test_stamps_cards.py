@@ -131,8 +131,7 @@ def apply_history(
     order_ids = [next(ids) for _ in range(ORDERS)]
     with services.db.transaction() as session:
         shop = _shop(session, shop_id)
-        customer = record_customer(session, shop, CustomerDetails(shopify_customer_id))
-        customer_id = customer.id
+        customer_id = record_customer(session, shop, CustomerDetails(shopify_customer_id)).id
     for action, index, amount in history:
         order_id = order_ids[index]
         with services.db.transaction() as session:

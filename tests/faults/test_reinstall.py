@@ -5,7 +5,7 @@ triggered before the reinstall) does not uninstall it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -18,12 +18,14 @@ from shopify_loyalty.standin.webhook_sender import WebhookSender
 from tests.conftest import new_id, sample
 
 
-def credited_orders(services: Services) -> list[int | None]:
+def credited_orders(services: Services) -> list[int]:
     with services.db.sessions() as session:
-        return sorted(
+        orders = [
             entry.shopify_order_id
             for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.reason == "order"))
-        )
+        ]
+    assert None not in orders, "an order's points without the order"
+    return sorted(order for order in orders if order is not None)
 
 
 def shop_status(services: Services, domain: str) -> str:
@@ -46,10 +48,14 @@ def test_events_from_the_uninstalled_gap_and_a_stale_uninstall_do_not_touch_the_
     settle: Callable[..., None],
     install: Callable[[str], None],
 ) -> None:
-    def paid(webhook_id: str, **when: object) -> int:
+    def paid(webhook_id: str, triggered_at: datetime | None = None) -> int:
         order_id = new_id()
         answer = sender.deliver(
-            shop, "orders/paid", sample("orders/paid", id=order_id), webhook_id=webhook_id, **when
+            shop,
+            "orders/paid",
+            sample("orders/paid", id=order_id),
+            webhook_id=webhook_id,
+            triggered_at=triggered_at,
         )
         assert answer.status_code == 200, answer.text
         return order_id

@@ -76,11 +76,11 @@ def paths_of(value: Any, prefix: Path = ()) -> list[Path]:
 def _set(document: Any, path: Path, value: Any, *, remove: bool) -> None:
     parent = document
     for step in path[:-1]:
-        parent = parent[step]  # type: ignore[index]
+        parent = parent[step]
     if remove and isinstance(parent, dict):
         parent.pop(path[-1], None)
     else:
-        parent[path[-1]] = value  # type: ignore[index]
+        parent[path[-1]] = value
 
 
 @st.composite

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -85,7 +86,12 @@ def test_a_points_import_that_cannot_be_read_is_refused(
     ],
 )
 def test_shopper_input_beyond_plain_numbers_names_the_field(
-    shop: str, http: requests.Session, path: str, body: object, query: str, field: str
+    shop: str,
+    http: requests.Session,
+    path: str,
+    body: dict[str, Any] | None,
+    query: str,
+    field: str,
 ) -> None:
     url = proxy_url(path, SHOP, 7_000_000_000_001, query)
     response = http.post(url, json=body) if body is not None else http.get(url)

@@ -130,7 +130,7 @@ class Outbox:
             return []
         parser = BytesParser(policy=policy.default)
         return [
-            Sent(path, parser.parsebytes(path.read_bytes()))  # type: ignore[arg-type]
+            Sent(path, parser.parsebytes(path.read_bytes()))
             for path in sorted(self.folder.glob("*.eml"))
         ]
 

@@ -3,6 +3,8 @@ both languages with sample data, the outbox of recent messages, and the Emails p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import requests
 
@@ -107,12 +109,12 @@ def test_the_outbox_lists_recent_messages_with_their_status(
 def test_the_notification_api_needs_a_session_token_and_keeps_shops_apart(
     deliver: Deliver,
     http: requests.Session,
-    install: object,
-    session_token: object,
+    install: Callable[[str], None],
+    session_token: Callable[..., str],
 ) -> None:
     deliver("customers/create", member_payload(new_id()))
-    install(OTHER_SHOP)  # type: ignore[operator]
-    theirs = {"Authorization": f"Bearer {session_token(OTHER_SHOP)}"}  # type: ignore[operator]
+    install(OTHER_SHOP)
+    theirs = {"Authorization": f"Bearer {session_token(OTHER_SHOP)}"}
 
     for path in ("messages", "previews/welcome", "outbox"):
         assert http.get(f"/admin/api/notifications/{path}").status_code == 401

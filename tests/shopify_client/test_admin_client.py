@@ -208,7 +208,12 @@ def test_a_refresh_that_still_gets_401_stops_after_one_try(
     make_client: Callable[..., AdminClient], standin: StandinServer, shop_domain: str
 ) -> None:
     calls: list[int] = []
-    client = make_client(on_unauthorized=lambda: calls.append(1) or "shpua_still-wrong")
+
+    def refresh() -> str:
+        calls.append(1)
+        return "shpua_still-wrong"
+
+    client = make_client(on_unauthorized=refresh)
     standin.control.expire_token(shop_domain)
 
     with pytest.raises(AdminApiError) as refused:

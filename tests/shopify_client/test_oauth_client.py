@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_a_session_token_is_exchanged_for_an_expiring_offline_token(
     ids=["expired", "wrong-audience", "another-shop"],
 )
 def test_a_bad_session_token_is_refused(
-    settings: Settings, shop_domain: str, overrides: dict[str, object]
+    settings: Settings, shop_domain: str, overrides: dict[str, Any]
 ) -> None:
     session_token = mint_session_token(
         shop_domain, settings.api_key, settings.api_secret, **overrides

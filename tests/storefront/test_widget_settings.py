@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 
@@ -9,7 +11,7 @@ from tests.storefront.conftest import ProxyClient
 
 
 def put_widget(
-    http: requests.Session, headers: dict[str, str], changes: object
+    http: requests.Session, headers: dict[str, str], changes: dict[str, Any]
 ) -> requests.Response:
     return http.put("/admin/api/settings/widget", json=changes, headers=headers)
 
