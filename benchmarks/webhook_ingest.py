@@ -38,7 +38,7 @@ from benchmarks.common import (
     server,
 )
 from shopify_loyalty.inbox.models import WebhookEvent
-from shopify_loyalty.serving.gunicorn_server import default_workers
+from shopify_loyalty.serving.gunicorn_server import DEFAULT_THREADS, default_workers
 from shopify_loyalty.shopify.signatures import webhook_signature
 
 TARGET_SHARE_OF_LIMIT = 0.5
@@ -142,7 +142,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-requests", type=int, default=40_000, help="per server, at most")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     return parser
 
 

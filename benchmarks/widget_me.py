@@ -32,7 +32,7 @@ from benchmarks.common import (
 from benchmarks.dataset import ensure_dataset
 from shopify_loyalty.demo.proxy_signing import signed_query
 from shopify_loyalty.services import Services
-from shopify_loyalty.serving.gunicorn_server import default_workers
+from shopify_loyalty.serving.gunicorn_server import DEFAULT_THREADS, default_workers
 from shopify_loyalty.settings import load_settings
 
 TARGET_P99_MS = 25.0
@@ -125,7 +125,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=30.0, help="per paced phase (<= 80)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     return parser
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from shopify_loyalty.errors import register_error_handlers
+from shopify_loyalty.inbox.fast_path import install as install_webhook_fast_path
 from shopify_loyalty.plain_numbers import IdConverter
 from shopify_loyalty.services import EXTENSION_KEY, Services, close_request_session
 from shopify_loyalty.settings import Settings, load_settings
@@ -34,6 +35,7 @@ def create_app(
     register_blueprints(app)
     register_error_handlers(app)
     app.teardown_appcontext(close_request_session)
+    install_webhook_fast_path(app, services)
     # With Redis the web side only enqueues; Celery workers apply.
     in_process = settings.worker_mode == "thread" and not settings.redis_url
     if start_worker if start_worker is not None else in_process:

@@ -12,6 +12,7 @@ import click
 from sqlalchemy import select
 
 from shopify_loyalty.imports.cli import backfill_command, import_points_command
+from shopify_loyalty.serving.gunicorn_server import DEFAULT_THREADS
 from shopify_loyalty.settings import SettingsError, load_settings
 from shopify_loyalty.standin.cli import standin_command
 
@@ -58,11 +59,11 @@ def migrate() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    help="gunicorn web processes  [default: 2 per core + 1]",
+    help="gunicorn web processes  [default: 1 per core + 1]",
 )
 @click.option(
     "--threads",
-    default=4,
+    default=DEFAULT_THREADS,
     show_default=True,
     type=click.IntRange(1, 64),
     help="Threads per web process.",

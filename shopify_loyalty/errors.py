@@ -6,16 +6,21 @@ Domain code raises these; :func:`register_error_handlers` maps them to HTTP stat
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 # Seconds a caller (Shopify retrying a webhook, a browser) should wait while the database is
 # unreachable or locked.
 DATABASE_RETRY_AFTER_SECONDS = 5
+# What a request meets while the database is unreachable, locked or out of connections.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 class LoyaltyError(Exception):
@@ -66,27 +71,34 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
     return {"error": code, "message": message, "field": field}
 
 
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(LoyaltyError)
-    def _domain_error(error: LoyaltyError) -> Any:
-        return jsonify(error_body(error.code, error.message, error.field)), error.status
+def json_response(
+    body: dict[str, Any], status: int, headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON answer, built without Flask (the webhook receiver also answers outside it)."""
+    text = json.dumps(body, separators=(",", ":")) + "\n"
+    return Response(text, status, headers, mimetype="application/json")
 
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> Any:
+
+def error_response(error: Exception, log: logging.Logger) -> Response:
+    """The answer to an error a request raised: its status and the one JSON error shape."""
+    if isinstance(error, LoyaltyError):
+        return json_response(error_body(error.code, error.message, error.field), error.status)
+    if isinstance(error, HTTPException):
         code = (error.name or "error").lower().replace(" ", "_")
-        return jsonify(error_body(code, error.description or error.name)), error.code
-
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeout)
-    def _database_unavailable(error: Exception) -> Any:
-        app.logger.warning("database unavailable: %s", type(error).__name__)
+        return json_response(error_body(code, error.description or error.name), error.code or 500)
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        log.warning("database unavailable: %s", type(error).__name__)
         body = error_body(
             "database_unavailable", "The database cannot be reached; try again shortly."
         )
-        return jsonify(body), 503, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+        return json_response(body, 503, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+    log.exception("unexpected error", exc_info=error)
+    return json_response(error_body("internal_error", "Something went wrong on our side."), 500)
 
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> Any:
-        app.logger.exception("unexpected error", exc_info=error)
-        return jsonify(error_body("internal_error", "Something went wrong on our side.")), 500
+
+def register_error_handlers(app: Flask) -> None:
+    def handle(error: Exception) -> Response:
+        return error_response(error, app.logger)
+
+    for kind in (LoyaltyError, HTTPException, *DATABASE_UNAVAILABLE, Exception):
+        app.register_error_handler(kind, handle)

@@ -15,6 +15,7 @@ from shopify_loyalty.settings import Settings
 if TYPE_CHECKING:
     from redis import Redis
 
+    from shopify_loyalty.inbox.group_commit import GroupCommit
     from shopify_loyalty.inbox.worker import InboxWorker
     from shopify_loyalty.workers.dispatch import Dispatcher
 
@@ -29,6 +30,7 @@ class Services:
     worker: InboxWorker | None = field(default=None)
     dispatcher: Dispatcher | None = field(default=None)
     _redis: Redis | None = field(default=None, repr=False)
+    _inbox: GroupCommit | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -58,6 +60,15 @@ class Services:
 
             self._redis = Redis.from_url(self.settings.redis_url, health_check_interval=30)
         return self._redis
+
+    @property
+    def inbox(self) -> GroupCommit:
+        """Where the receiver stores deliveries: batched with those arriving alongside."""
+        if self._inbox is None:
+            from shopify_loyalty.inbox.group_commit import GroupCommit
+
+            self._inbox = GroupCommit(self.db)
+        return self._inbox
 
     def reset_redis(self) -> None:
         """Forget the Redis client (after a fork its connections belong to the parent)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import MultiDict
 
 from shopify_loyalty.errors import InvalidInput
 
@@ -56,9 +57,16 @@ class StorableJSONProvider(DefaultJSONProvider):
 def refuse_unstorable_parameters() -> None:
     """Before every request: the query parameters. (The admin pages' forms check their own
     fields and show the error beside the field.)"""
-    for key, value in request.args.items(multi=True):
+    if (refused := unstorable_parameter_error(request.args)) is not None:
+        raise refused
+
+
+def unstorable_parameter_error(args: MultiDict[str, str]) -> InvalidInput | None:
+    """The error for the first query parameter that cannot be stored, if any."""
+    for key, value in args.items(multi=True):
         if UNSTORABLE.search(key) or UNSTORABLE.search(value):
-            raise InvalidInput(f"{key} {MESSAGE}", field=key)
+            return InvalidInput(f"{key} {MESSAGE}", field=key)
+    return None
 
 
 def register_storable_input(app: Flask) -> None:

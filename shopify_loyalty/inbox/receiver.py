@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, request
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
+from werkzeug.wrappers import Request, Response
 
-from shopify_loyalty.errors import error_body
-from shopify_loyalty.inbox.store import Delivery, Outcome, parse_json_object, store_delivery
-from shopify_loyalty.services import current_services
+from shopify_loyalty.errors import error_body, json_response
+from shopify_loyalty.inbox.store import Delivery, Outcome, parse_json_object
+from shopify_loyalty.services import Services, current_services
 from shopify_loyalty.shopify.signatures import is_valid_shop_domain, verify_webhook
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -23,13 +25,19 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 TOPIC_MAX_LENGTH = 64
 API_VERSION_MAX_LENGTH = 16
 
+WEBHOOK_PATHS = frozenset({"/webhooks", "/webhooks/compliance"})
+
 blueprint = Blueprint("webhooks", __name__)
 
 
 @blueprint.post("/webhooks")
 @blueprint.post("/webhooks/compliance")
-def receive() -> tuple[Response, int]:
-    services = current_services()
+def receive() -> Response:
+    return receive_delivery(request, current_services())
+
+
+def receive_delivery(request: Request, services: Services) -> Response:
+    """Verify one delivery, store it once, and answer; a plain WSGI request is enough."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _error("payload_too_large", "Body is over 2 MiB.", 413)
     try:
@@ -40,14 +48,13 @@ def receive() -> tuple[Response, int]:
         return _error("payload_too_large", "Body is over 2 MiB.", 413)
     if request.content_length is not None and len(body) < request.content_length:
         return _truncated()
-    if not verify_webhook(
-        body, request.headers.get("X-Shopify-Hmac-Sha256"), services.settings.api_secret
-    ):
+    headers = request.headers
+    if not verify_webhook(body, headers.get("X-Shopify-Hmac-Sha256"), services.settings.api_secret):
         return _error("invalid_hmac", "X-Shopify-Hmac-Sha256 is missing or wrong.", 401)
     if parse_json_object(body) is None:
         return _error("invalid_json", "Body is not a JSON object.", 400)
-    topic = request.headers.get("X-Shopify-Topic", "").strip()
-    shop = request.headers.get("X-Shopify-Shop-Domain", "").strip()
+    topic = headers.get("X-Shopify-Topic", "").strip()
+    shop = headers.get("X-Shopify-Shop-Domain", "").strip()
     if not topic:
         return _error("missing_topic", "X-Shopify-Topic is required.", 400, "X-Shopify-Topic")
     if not is_valid_shop_domain(shop):
@@ -60,22 +67,21 @@ def receive() -> tuple[Response, int]:
     delivery = Delivery(
         shop_domain=shop.lower(),
         topic=topic[:TOPIC_MAX_LENGTH],
-        event_id=_header("X-Shopify-Event-Id"),
-        webhook_id=_header("X-Shopify-Webhook-Id"),
-        api_version=_header("X-Shopify-API-Version", API_VERSION_MAX_LENGTH),
-        triggered_at=_timestamp(request.headers.get("X-Shopify-Triggered-At")),
+        event_id=_header(headers, "X-Shopify-Event-Id"),
+        webhook_id=_header(headers, "X-Shopify-Webhook-Id"),
+        api_version=_header(headers, "X-Shopify-API-Version", API_VERSION_MAX_LENGTH),
+        triggered_at=_timestamp(headers.get("X-Shopify-Triggered-At")),
         body=body,
     )
-    with services.db.single_statements() as connection:
-        outcome, event_id = store_delivery(connection, delivery)
+    outcome, event_id = services.inbox.store(delivery)
     if services.dispatcher is not None and outcome is Outcome.ACCEPTED and event_id is not None:
         services.dispatcher.events_stored([event_id])
     if services.worker is not None:
         services.worker.wake()
-    return jsonify({"status": outcome.value, "event": event_id}), 200
+    return json_response({"status": outcome.value, "event": event_id}, 200)
 
 
-def _truncated() -> tuple[Response, int]:
+def _truncated() -> Response:
     return _error(
         "truncated_body",
         "The body ended before Content-Length bytes arrived.",
@@ -84,8 +90,8 @@ def _truncated() -> tuple[Response, int]:
     )
 
 
-def _header(name: str, limit: int = 128) -> str | None:
-    value = request.headers.get(name, "").strip()
+def _header(headers: Headers, name: str, limit: int = 128) -> str | None:
+    value = headers.get(name, "").strip()
     return value[:limit] or None
 
 
@@ -99,5 +105,5 @@ def _timestamp(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
-def _error(code: str, message: str, status: int, field: str | None = None) -> tuple[Response, int]:
-    return jsonify(error_body(code, message, field)), status
+def _error(code: str, message: str, status: int, field: str | None = None) -> Response:
+    return json_response(error_body(code, message, field), status)

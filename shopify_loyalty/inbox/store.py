@@ -60,7 +60,7 @@ def store_delivery(connection: Connection, delivery: Delivery) -> tuple[Outcome,
     so on an autocommit connection the receiver answers after a single round trip; only a
     duplicate costs a second.
     """
-    kind = _kind(delivery.topic)
+    kind = topic_kind(delivery.topic)
     statement = _insert_statement(connection.dialect.name, kind)
     params: dict[str, Any] = {
         "shop_domain": delivery.shop_domain,
@@ -73,7 +73,7 @@ def store_delivery(connection: Connection, delivery: Delivery) -> tuple[Outcome,
         "now": utcnow(),
     }
     if kind == UNKNOWN_TOPIC:
-        params["reason"] = f"topic {delivery.topic} is not one the app acts on"
+        params["reason"] = unknown_topic_reason(delivery.topic)
     else:
         params["shop"] = delivery.shop_domain
     if connection.dialect.name in ("postgresql", "sqlite"):
@@ -85,7 +85,7 @@ def store_delivery(connection: Connection, delivery: Delivery) -> tuple[Outcome,
         except IntegrityError:
             inserted = None  # a concurrent copy of the same delivery won the insert
     if inserted is None:
-        return Outcome.DUPLICATE, _find_duplicate(connection, delivery)
+        return Outcome.DUPLICATE, find_duplicate(connection, delivery)
     event_id, status = inserted
     return (Outcome.IGNORED if status == IGNORED else Outcome.ACCEPTED), event_id
 
@@ -93,10 +93,16 @@ def store_delivery(connection: Connection, delivery: Delivery) -> tuple[Outcome,
 UNKNOWN_TOPIC, PRIVACY_TOPIC, SHOP_TOPIC = "unknown", "privacy", "shop"
 
 
-def _kind(topic: str) -> str:
+def topic_kind(topic: str) -> str:
+    """How a topic's deliveries are kept: unknown, privacy (kept after uninstall) or shop."""
     if not is_known_topic(topic):
         return UNKNOWN_TOPIC
     return PRIVACY_TOPIC if applies_after_uninstall(topic) else SHOP_TOPIC
+
+
+def unknown_topic_reason(topic: str) -> str | None:
+    """Why a delivery of ``topic`` is ignored, when the app does not act on the topic."""
+    return None if is_known_topic(topic) else f"topic {topic} is not one the app acts on"
 
 
 @cache
@@ -156,7 +162,7 @@ def _insert_statement(dialect: str, kind: str) -> Executable:
     return insert(WebhookEvent).values(values).returning(*returning)
 
 
-def _find_duplicate(connection: Connection, delivery: Delivery) -> int | None:
+def find_duplicate(connection: Connection, delivery: Delivery) -> int | None:
     keys: list[ColumnElement[bool]] = []
     if delivery.event_id:
         keys.append(

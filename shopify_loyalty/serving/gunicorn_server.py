@@ -24,9 +24,15 @@ GRACEFUL_TIMEOUT_SECONDS = 20
 REQUEST_TIMEOUT_SECONDS = 30
 
 
+# Threads per web process. A request mostly waits (for PostgreSQL, for Shopify), and the
+# webhook receiver stores the deliveries that arrive together in one commit, so many threads
+# in few processes serve more than many processes of few threads.
+DEFAULT_THREADS = 16
+
+
 def default_workers() -> int:
-    """Two web processes per core plus one, gunicorn's usual starting point."""
-    return 2 * (os.cpu_count() or 1) + 1
+    """One web process per core plus one: each has ``DEFAULT_THREADS`` threads."""
+    return (os.cpu_count() or 1) + 1
 
 
 def runs_inbox_worker_process(settings: Settings) -> bool:
