@@ -205,12 +205,12 @@ def main() -> None:
     )
 
 
-if __name__ == "__main__":
-    main()
-
-
 def table_of(model: type[Base]) -> Table:
     """The mapped table of ``model``, typed as the table it is."""
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+if __name__ == "__main__":
+    main()
