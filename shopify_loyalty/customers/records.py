@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.unique_rows import insert_unless_present
 
 
 @dataclass(frozen=True)
@@ -37,24 +37,28 @@ def record_customer(session: Session, shop: Shop, details: CustomerDetails) -> C
     """Create the customer or refresh its details; a redacted customer stays redacted."""
     customer = find_customer(session, shop, details.shopify_customer_id)
     if customer is None:
-        customer = Customer(shop_id=shop.id, shopify_customer_id=details.shopify_customer_id)
-        try:
-            with session.begin_nested():
-                session.add(customer)
-        except IntegrityError:
-            # Another event created it first (customers/create racing orders/paid).
-            customer = find_customer(session, shop, details.shopify_customer_id)
-            assert customer is not None
+        new = Customer(shop_id=shop.id, shopify_customer_id=details.shopify_customer_id)
+        _refresh(new, details)
+        stored = insert_unless_present(session, new)
+        if stored is not None:
+            return stored
+        # Another event created it first (customers/create racing orders/paid).
+        customer = find_customer(session, shop, details.shopify_customer_id)
+        assert customer is not None
     if customer.redacted_at is not None:
         return customer
+    _refresh(customer, details)
+    session.flush()
+    return customer
+
+
+def _refresh(customer: Customer, details: CustomerDetails) -> None:
     for field in ("email", "first_name", "last_name", "phone", "locale", "shopify_created_at"):
         value = getattr(details, field)
         if value is not None:
             setattr(customer, field, value)
     customer.deleted_at = None
     customer.updated_at = utcnow()
-    session.flush()
-    return customer
 
 
 def mark_customer_deleted(session: Session, shop: Shop, shopify_customer_id: int) -> None:

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -21,6 +20,7 @@ from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.metafields.models import CustomerMetafieldSync
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.transaction_memo import transaction_memo
+from shopify_loyalty.unique_rows import insert_unless_present
 
 FLUSH_JOB = "metafields.flush"
 # How long a flush waits for more events of the same burst.
@@ -41,15 +41,13 @@ def mark_metafields_stale(session: Session, shop: Shop, customer: Customer | Non
     now = utcnow()
     row = _sync_row(session, shop, customer.id)
     if row is None:
-        try:
-            with session.begin_nested():
-                row = CustomerMetafieldSync(
-                    shop_id=shop.id, customer_id=customer.id, written="{}", stale_since=now
-                )
-                session.add(row)
-        except IntegrityError:
-            row = _sync_row(session, shop, customer.id)
-            assert row is not None
+        row = insert_unless_present(
+            session,
+            CustomerMetafieldSync(
+                shop_id=shop.id, customer_id=customer.id, written="{}", stale_since=now
+            ),
+        ) or _sync_row(session, shop, customer.id)
+        assert row is not None
     if row.stale_since is None:
         row.stale_since = now
     schedule_flush(session, shop, now)

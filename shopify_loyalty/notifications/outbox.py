@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.affiliates.models import Affiliate, AffiliatePayout
@@ -43,6 +42,7 @@ from shopify_loyalty.notifications.models import (
 )
 from shopify_loyalty.notifications.switches import message_switches
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.unique_rows import insert_unless_present
 
 SEND_JOB = "notifications.send"
 RECENT = timedelta(days=7)
@@ -150,15 +150,13 @@ def _add_message(
 ) -> NotificationMessage | None:
     """Store the message and, unless skipped, its send job; None when the fact was queued
     a moment ago by another worker."""
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
+    stored = insert_unless_present(session, message)
+    if stored is None:
         # Another worker queued the same fact a moment ago.
         return None
-    if message.status == QUEUED:
-        enqueue(session, shop, SEND_JOB, {"message_id": message.id}, key=f"{SEND_JOB}:{message.id}")
-    return message
+    if stored.status == QUEUED:
+        enqueue(session, shop, SEND_JOB, {"message_id": stored.id}, key=f"{SEND_JOB}:{stored.id}")
+    return stored
 
 
 def _queued_before(session: Session, shop: Shop, key: str) -> bool:

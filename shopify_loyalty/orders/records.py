@@ -8,12 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.orders.models import Order, Refund
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import transaction_memo
+from shopify_loyalty.unique_rows import insert_unless_present
+
+# What a transaction has read of orders (``find_order``) and of their refunds
+# (``points.order_facts.order_refunds``).
+ORDERS_MEMO = "orders.found"
+REFUNDS_MEMO = "orders.refunds"
 
 
 @dataclass(frozen=True)
@@ -32,24 +38,32 @@ class PaidOrder:
 
 
 def find_order(session: Session, shop: Shop, shopify_order_id: int) -> Order | None:
-    return session.scalar(
+    """The order's row; once found (orders are never deleted) it is kept for the
+    transaction, as the session's identity map would return that same object anyway."""
+    found: dict[tuple[int, int], Order] = transaction_memo(session, ORDERS_MEMO)
+    key = (shop.id, shopify_order_id)
+    if key in found:
+        return found[key]
+    order = session.scalar(
         select(Order).where(Order.shop_id == shop.id, Order.shopify_order_id == shopify_order_id)
     )
+    if order is not None:
+        found[key] = order
+    return order
 
 
 def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:
     """The order row, created on its first paid delivery; later copies change nothing."""
+    # Usually the first event about the order: inserting first saves a lookup.
+    new = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
+    _fill(new, paid)
+    inserted = insert_unless_present(session, new)
+    if inserted is not None:
+        transaction_memo(session, ORDERS_MEMO)[(shop.id, paid.shopify_order_id)] = inserted
+        return inserted
     order = find_order(session, shop, paid.shopify_order_id)
-    if order is None:
-        order = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
-        try:
-            with session.begin_nested():
-                session.add(order)
-                _fill(order, paid)
-        except IntegrityError:
-            order = find_order(session, shop, paid.shopify_order_id)
-            assert order is not None
-    elif order.paid_at is None:
+    assert order is not None
+    if order.paid_at is None:
         _fill(order, paid)
     return order
 
@@ -92,6 +106,7 @@ def record_refund(
     )
     session.add(refund)
     session.flush()
+    transaction_memo(session, REFUNDS_MEMO).pop((shop.id, shopify_order_id), None)
     return refund
 
 

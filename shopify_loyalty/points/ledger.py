@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -18,6 +17,7 @@ from shopify_loyalty.db import utcnow
 from shopify_loyalty.metafields.stale import mark_metafields_stale
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.unique_rows import insert_unless_present
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,6 @@ def append_entry(
     actor: str | None = None,
 ) -> LedgerEntry | None:
     """Append one row; returns None (and writes nothing) when the key was used before."""
-    existing = session.scalar(
-        select(LedgerEntry).where(
-            LedgerEntry.shop_id == customer.shop_id, LedgerEntry.idempotency_key == key
-        )
-    )
-    if existing is not None:
-        return None
     now = utcnow()
     entry = LedgerEntry(
         shop_id=customer.shop_id,
@@ -65,13 +58,11 @@ def append_entry(
         actor=actor,
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:
+    stored = insert_unless_present(session, entry)
+    if stored is None:
         return None
     mark_metafields_stale(session, _shop_of(session, customer), customer)
-    return entry
+    return stored
 
 
 def _shop_of(session: Session, customer: Customer) -> Shop:

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -33,6 +32,7 @@ from shopify_loyalty.points.sources import Source
 from shopify_loyalty.program_events.models import ProgramEvent
 from shopify_loyalty.program_events.topics import Topic
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.unique_rows import insert_unless_present
 
 # Facts older than this are not announced: turning integrations on never floods them with
 # old news, and a periodic run only reads a week of rows.
@@ -165,8 +165,6 @@ def record_fact(session: Session, shop: Shop, fact: Fact) -> ProgramEvent | None
     """The new event for the fact, with its deliveries queued; None when it was recorded
     before."""
     key = f"{fact.topic.value}:{fact.key}"
-    if _recorded_before(session, shop, key):
-        return None
     customer = session.get(Customer, fact.customer_id)
     if customer is None or customer.shop_id != shop.id:
         return None
@@ -183,26 +181,15 @@ def record_fact(session: Session, shop: Shop, fact: Fact) -> ProgramEvent | None
         data=json.dumps(data, default=str),
         created_at=utcnow(),
     )
-    try:
-        with session.begin_nested():
-            session.add(event)
-    except IntegrityError:
+    stored = insert_unless_present(session, event)
+    if stored is None:
         # Another worker recorded the same fact a moment ago.
         return None
     # Imported here: the consumers read program events, and program events name them.
     from shopify_loyalty.program_events.consumers import queue_consumers
 
-    queue_consumers(session, shop, event)
-    return event
-
-
-def _recorded_before(session: Session, shop: Shop, key: str) -> bool:
-    found = session.scalar(
-        select(ProgramEvent.id).where(
-            ProgramEvent.shop_id == shop.id, ProgramEvent.event_key == key
-        )
-    )
-    return found is not None
+    queue_consumers(session, shop, stored)
+    return stored
 
 
 def event_data(event: ProgramEvent) -> dict[str, Any]:

@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -55,6 +54,7 @@ from shopify_loyalty.stamps.order_facts import (
     record_refund,
 )
 from shopify_loyalty.stamps.rules import StampConfig, order_qualifies, reward_spec_of
+from shopify_loyalty.unique_rows import insert_unless_present
 
 STAMP_CARD_SOURCE = "stamp_card"
 
@@ -108,21 +108,21 @@ def join_stamp_card(
     config = config or load(session, shop, StampConfig)
     if not config.enabled:
         return None
-    try:
-        with session.begin_nested():
-            session.add(
-                StampCard(
-                    shop_id=shop.id,
-                    customer_id=customer.id,
-                    card_number=1,
-                    collected=0,
-                    completed_cards=0,
-                )
-            )
-    except IntegrityError:
-        pass  # joined at the same moment by another event (customers/create vs orders/paid)
-    card = _locked_card(session, shop, customer.id)
-    assert card is not None
+    # The card just inserted is this transaction's until it commits: locked already.
+    card = insert_unless_present(
+        session,
+        StampCard(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            card_number=1,
+            collected=0,
+            completed_cards=0,
+        ),
+    )
+    if card is None:
+        # Joined at the same moment by another event (customers/create vs orders/paid).
+        card = _locked_card(session, shop, customer.id)
+        assert card is not None
     _append(
         session,
         card,
@@ -315,26 +315,22 @@ def _append(
 
     The caller holds the card's lock, so the key check and the cache update cannot race.
     """
-    existing = session.scalar(
-        select(StampEntry.id).where(
-            StampEntry.shop_id == card.shop_id, StampEntry.idempotency_key == key
-        )
+    entry = insert_unless_present(
+        session,
+        StampEntry(
+            shop_id=card.shop_id,
+            customer_id=card.customer_id,
+            kind=kind,
+            card_number=card_number,
+            stamps=stamps,
+            idempotency_key=key,
+            shopify_order_id=order_id,
+            note=note,
+            created_at=utcnow(),
+        ),
     )
-    if existing is not None:
+    if entry is None:
         return None
-    entry = StampEntry(
-        shop_id=card.shop_id,
-        customer_id=card.customer_id,
-        kind=kind,
-        card_number=card_number,
-        stamps=stamps,
-        idempotency_key=key,
-        shopify_order_id=order_id,
-        note=note,
-        created_at=utcnow(),
-    )
-    session.add(entry)
-    session.flush()
     state = _after(CardState(card.card_number, card.collected, card.completed_cards), entry)
     card.card_number = state.card_number
     card.collected = state.collected

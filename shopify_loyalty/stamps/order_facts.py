@@ -12,7 +12,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -22,6 +21,7 @@ from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.lines import OrderLine, RefundedItems
 from shopify_loyalty.stamps.models import StampOrder
 from shopify_loyalty.stamps.rules import OrderFacts, StampConfig
+from shopify_loyalty.unique_rows import insert_unless_present
 
 
 def locked_order_facts(session: Session, shop: Shop, shopify_order_id: int) -> StampOrder:
@@ -34,12 +34,12 @@ def locked_order_facts(session: Session, shop: Shop, shopify_order_id: int) -> S
     )
     row = session.scalar(query)
     if row is None:
-        try:
-            with session.begin_nested():
-                session.add(StampOrder(shop_id=shop.id, shopify_order_id=shopify_order_id))
-        except IntegrityError:
-            pass  # another event about this order created it first
-        row = session.scalars(query).one()
+        # The row just inserted is this transaction's until it commits: locked already.
+        row = insert_unless_present(
+            session, StampOrder(shop_id=shop.id, shopify_order_id=shopify_order_id)
+        )
+        if row is None:  # another event about this order created it first
+            row = session.scalars(query).one()
     return row
 
 
@@ -51,10 +51,32 @@ def record_paid(
     customer: Customer,
     lines: Sequence[OrderLine],
 ) -> StampOrder:
-    """Note the paid order with the rule in force now; a repeated delivery changes nothing."""
+    """Note the paid order with the rule in force now; a repeated delivery changes nothing.
+
+    A paid order usually comes first: its row is inserted filled in (and is this
+    transaction's until it commits). A row that is there already, made by a refund or a
+    cancellation that came first or by an earlier delivery, is locked and filled in.
+    """
+    new = StampOrder(shop_id=shop.id, shopify_order_id=order.shopify_order_id)
+    _note_paid(new, config, order, customer, lines)
+    inserted = insert_unless_present(session, new)
+    if inserted is not None:
+        return inserted
     row = locked_order_facts(session, shop, order.shopify_order_id)
     if row.paid_at is not None:
         return row
+    _note_paid(row, config, order, customer, lines)
+    session.flush()
+    return row
+
+
+def _note_paid(
+    row: StampOrder,
+    config: StampConfig,
+    order: Order,
+    customer: Customer,
+    lines: Sequence[OrderLine],
+) -> None:
     row.customer_id = customer.id
     row.paid_at = order.paid_at or utcnow()
     row.subtotal = order.subtotal
@@ -71,8 +93,6 @@ def record_paid(
         row.qualifying_lines = None
     if order.cancelled_at is not None and row.cancelled_at is None:
         row.cancelled_at = order.cancelled_at
-    session.flush()
-    return row
 
 
 def record_refund(

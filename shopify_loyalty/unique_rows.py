@@ -1,0 +1,50 @@
+"""Inserting a row that a replayed or concurrent event may have stored first.
+
+Events are delivered more than once and about the same customer at the same moment, so many
+inserts must give way to a row with the same unique key. A savepoint around the insert did
+that in three round trips (``SAVEPOINT``, ``INSERT``, ``RELEASE``); on PostgreSQL and SQLite
+one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` does it in one, and leaves the
+transaction usable either way. Other databases keep the savepoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.db import Base
+
+M = TypeVar("M", bound=Base)
+
+
+def insert_unless_present(session: Session, row: M) -> M | None:
+    """Store ``row`` (new, not added to the session) unless a stored row has one of its
+    unique keys; returns the stored row, or None when such a row was there.
+
+    The row returned is the one to use from then on: on PostgreSQL and SQLite it is a
+    persistent copy of ``row`` read back by ``RETURNING``, with its id and defaults.
+    """
+    model = type(row)
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            return None
+        return row
+    state: dict[str, Any] = inspect(row).dict
+    values = {
+        attribute.key: state[attribute.key]
+        for attribute in inspect(model).column_attrs
+        if attribute.key in state
+    }
+    insert = postgresql_insert(model) if dialect == "postgresql" else sqlite_insert(model)
+    statement = insert.values(values).on_conflict_do_nothing().returning(model)
+    stored: M | None = session.scalars(statement).first()
+    return stored

@@ -1,0 +1,48 @@
+"""A row that may exist already is stored once, and the transaction goes on either way."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.services import Services
+from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.unique_rows import insert_unless_present
+
+
+def test_a_new_row_is_stored_and_a_second_with_its_key_gives_way(
+    services: Services, shop: str
+) -> None:
+    with services.db.transaction() as session:
+        owner = session.scalars(select(Shop).where(Shop.domain == shop)).one()
+        customer = insert_unless_present(
+            session, Customer(shop_id=owner.id, shopify_customer_id=880_001)
+        )
+        assert customer is not None
+
+        def entry(points: int) -> LedgerEntry:
+            return LedgerEntry(
+                shop_id=owner.id,
+                customer_id=customer.id,
+                points=points,
+                reason="test",
+                source="adjustment",
+                idempotency_key="unique-rows:1",
+            )
+
+        first = insert_unless_present(session, entry(5))
+        second = insert_unless_present(session, entry(7))
+
+        assert first is not None and first.id is not None
+        assert first.created_at is not None  # the column's default, read back
+        assert first in session
+        assert second is None
+        # The transaction is still usable and holds the first row only.
+        stored = session.execute(
+            select(func.count(), func.sum(LedgerEntry.points)).where(
+                LedgerEntry.shop_id == owner.id, LedgerEntry.idempotency_key == "unique-rows:1"
+            )
+        ).one()
+        assert tuple(stored) == (1, 5)
+        session.rollback()
