@@ -119,6 +119,8 @@ def settle_take_backs(session: Session, shop: Shop, order: Order) -> list[Ledger
     Returns the rows written now.
     """
     refunds = sync_refunded_subtotal(session, shop, order)
+    if not refunds and order.cancelled_at is None:
+        return []  # nothing calls for a take-back
     earned = find_entry(session, shop.id, earn_key(order.shopify_order_id))
     if earned is None or earned.points <= 0:
         return []

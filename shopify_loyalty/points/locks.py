@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import transaction_memo
+
+HELD_ORDER_LOCKS = "points.held_order_locks"
 
 
 def lock_customer(session: Session, customer: Customer) -> None:
@@ -41,6 +44,12 @@ def serialize_order_events(session: Session, shop: Shop, shopify_order_id: int) 
     """
     if session.get_bind().dialect.name != "postgresql":
         return
+    # Held until the transaction ends: a second request for it in the same transaction
+    # (the handler's, then the credit's) needs no round trip.
+    held = transaction_memo(session, HELD_ORDER_LOCKS)
+    if (shop.id, shopify_order_id) in held:
+        return
+    held[(shop.id, shopify_order_id)] = True
     digest = hashlib.blake2b(f"order:{shop.id}:{shopify_order_id}".encode(), digest_size=8)
     key = int.from_bytes(digest.digest(), "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.orders.models import Order, Refund
-from shopify_loyalty.orders.records import find_order
+from shopify_loyalty.orders.records import REFUNDS_MEMO, find_order
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import transaction_memo
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,22 @@ def recorded_refund(session: Session, shop: Shop, shopify_refund_id: int) -> Ref
 
 
 def order_refunds(session: Session, shop: Shop, shopify_order_id: int) -> list[Refund]:
-    """The order's recorded refunds, in the order Shopify made them."""
-    return list(
-        session.scalars(
-            select(Refund)
-            .where(Refund.shop_id == shop.id, Refund.shopify_order_id == shopify_order_id)
-            .order_by(Refund.shopify_refund_id)
+    """The order's recorded refunds, in the order Shopify made them.
+
+    Kept for the transaction (a paid order reads them for its refunded subtotal and again
+    for its take-backs); ``record_refund`` drops the copy when it adds one.
+    """
+    known: dict[tuple[int, int], list[Refund]] = transaction_memo(session, REFUNDS_MEMO)
+    key = (shop.id, shopify_order_id)
+    if key not in known:
+        known[key] = list(
+            session.scalars(
+                select(Refund)
+                .where(Refund.shop_id == shop.id, Refund.shopify_order_id == shopify_order_id)
+                .order_by(Refund.shopify_refund_id)
+            )
         )
-    )
+    return list(known[key])
 
 
 def sync_refunded_subtotal(session: Session, shop: Shop, order: Order) -> list[Refund]:
