@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shopify_loyalty.affiliates.codes import find_code
+from shopify_loyalty.affiliates.codes import find_codes, normalise_code
 from shopify_loyalty.affiliates.commission import settle_conversion
 from shopify_loyalty.affiliates.fraud import check_usage_spike, judge_order
 from shopify_loyalty.affiliates.models import (
@@ -123,11 +123,18 @@ def settle_affiliate_order(
 def affiliate_code_in(
     session: Session, shop: Shop, payload: dict[str, Any]
 ) -> tuple[AffiliateCode, str] | None:
-    """The first affiliate code the order names, and how it named it."""
-    for evidence in referral_evidence(payload):
-        code = find_code(session, shop, evidence.value)
+    """The first affiliate code the order names, and how it named it.
+
+    Every code the order names is looked up in one query, then taken in order of trust.
+    """
+    evidence = list(referral_evidence(payload))
+    if not evidence:
+        return None
+    found = find_codes(session, shop, [item.value for item in evidence])
+    for item in evidence:
+        code = found.get(normalise_code(item.value))
         if code is not None:
-            return code, evidence.matched_by
+            return code, item.matched_by
     return None
 
 

@@ -16,7 +16,7 @@ per change, after the change commits.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -124,6 +124,20 @@ def find_code(session: Session, shop: Shop, code: str) -> AffiliateCode | None:
             AffiliateCode.shop_id == shop.id, AffiliateCode.code == normalise_code(code)
         )
     )
+
+
+def find_codes(session: Session, shop: Shop, codes: Sequence[str]) -> dict[str, AffiliateCode]:
+    """The shop's affiliate codes among ``codes`` (compared case-insensitively), by their
+    normalised text."""
+    wanted = {normalise_code(code) for code in codes}
+    return {
+        found.code: found
+        for found in session.scalars(
+            select(AffiliateCode).where(
+                AffiliateCode.shop_id == shop.id, AffiliateCode.code.in_(wanted)
+            )
+        )
+    }
 
 
 def code_by_id(session: Session, shop: Shop, code_id: int) -> AffiliateCode:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,6 +66,26 @@ def find_by_friend_code(session: Session, shop: Shop, friend_code: str) -> Refer
             ReferralCode.shop_id == shop.id,
             ReferralCode.friend_code == normalise_code(friend_code),
         )
+    )
+
+
+def find_codes_named(
+    session: Session, shop: Shop, friend_codes: Sequence[str], codes: Sequence[str]
+) -> tuple[dict[str, ReferralCode], dict[str, ReferralCode]]:
+    """In one query, the shop's referral codes whose friend code is among ``friend_codes``
+    and those whose link code is among ``codes`` (compared case-insensitively), each by
+    its normalised text."""
+    friends = {normalise_code(code) for code in friend_codes}
+    links = {normalise_code(code) for code in codes}
+    rows = session.scalars(
+        select(ReferralCode).where(
+            ReferralCode.shop_id == shop.id,
+            or_(ReferralCode.friend_code.in_(friends), ReferralCode.code.in_(links)),
+        )
+    ).all()
+    return (
+        {row.friend_code: row for row in rows if row.friend_code in friends},
+        {row.code: row for row in rows if row.code in links},
     )
 
 

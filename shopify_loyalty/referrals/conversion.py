@@ -43,7 +43,7 @@ from shopify_loyalty.referrals.attribution import (
     order_emails,
     referral_evidence,
 )
-from shopify_loyalty.referrals.codes import find_by_friend_code, find_referral_code
+from shopify_loyalty.referrals.codes import find_codes_named, normalise_code
 from shopify_loyalty.referrals.models import (
     CONVERTED,
     EXISTING_CUSTOMER,
@@ -202,13 +202,19 @@ def referral_of(session: Session, shop: Shop, friend: Customer) -> Referral | No
 def _referral_code_in(
     session: Session, shop: Shop, payload: dict[str, Any]
 ) -> tuple[ReferralCode, str] | None:
-    for evidence in referral_evidence(payload):
-        if evidence.matched_by == DISCOUNT_CODE:
-            code = find_by_friend_code(session, shop, evidence.value)
-        else:
-            code = find_referral_code(session, shop, evidence.value)
+    """The first member code the order names (a friend's discount code, or the referrer's
+    link code), and how it named it; every code looked up in one query."""
+    evidence = list(referral_evidence(payload))
+    if not evidence:
+        return None
+    discount = [item.value for item in evidence if item.matched_by == DISCOUNT_CODE]
+    link = [item.value for item in evidence if item.matched_by != DISCOUNT_CODE]
+    by_friend_code, by_code = find_codes_named(session, shop, discount, link)
+    for item in evidence:
+        table = by_friend_code if item.matched_by == DISCOUNT_CODE else by_code
+        code = table.get(normalise_code(item.value))
         if code is not None:
-            return code, evidence.matched_by
+            return code, item.matched_by
     return None
 
 
