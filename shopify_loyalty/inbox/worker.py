@@ -239,12 +239,18 @@ class InboxWorker:
             return self._record_failure(event_id, f"{type(error).__name__}: {error}", retry=True)
 
     def _apply_in(self, session: Session, event_id: int) -> Result:
-        event = session.scalar(
-            select(WebhookEvent).where(WebhookEvent.id == event_id).with_for_update()
-        )
-        if event is None or event.status != PROCESSING or event.lease_owner != self.owner:
+        # The event, locked, and its shop in one round trip.
+        found = session.execute(
+            select(WebhookEvent, Shop)
+            .outerjoin(Shop, Shop.domain == WebhookEvent.shop_domain)
+            .where(WebhookEvent.id == event_id)
+            .with_for_update(of=WebhookEvent)
+        ).first()
+        if found is None:
             return Result.LOST
-        shop = session.scalar(select(Shop).where(Shop.domain == event.shop_domain))
+        event, shop = found
+        if event.status != PROCESSING or event.lease_owner != self.owner:
+            return Result.LOST
         handler = handler_for(event.topic)
         if shop is None or handler is None:
             return self._finish(event, IGNORED, "shop or topic unknown at processing time")
