@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, pool, text
 
 from shopify_loyalty.cli import main
 from shopify_loyalty.migrate import schema_drift
@@ -39,3 +40,26 @@ def test_migrate_without_credentials_names_the_variable(tmp_path: Path, monkeypa
     result = CliRunner().invoke(main, ["migrate"])
     assert result.exit_code == 1
     assert "configuration: SHOPIFY_API_KEY: is required" in result.output
+
+
+def test_delivery_bodies_are_compressed_with_lz4_where_postgresql_has_it(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no column compression")
+    with engine.connect() as connection:
+        has_lz4 = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_settings WHERE name = 'default_toast_compression'"
+                " AND 'lz4' = ANY(enumvals)"
+            )
+        )
+        method = connection.scalar(
+            text(
+                "SELECT attcompression FROM pg_attribute"
+                " WHERE attrelid = 'webhook_events'::regclass AND attname = 'payload'"
+            )
+        )
+    engine.dispose()
+    assert method == ("l" if has_lz4 else "")

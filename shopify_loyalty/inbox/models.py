@@ -28,7 +28,8 @@ class WebhookEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
-    shop_domain: Mapped[str] = mapped_column(String(255), index=True)
+    # Found by shop through the unique constraints above, which start with it.
+    shop_domain: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(String(64))
     event_id: Mapped[str | None] = mapped_column(String(128))
     webhook_id: Mapped[str | None] = mapped_column(String(128))
