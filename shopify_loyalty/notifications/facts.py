@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.notifications.kinds import Kind
-from shopify_loyalty.orders.records import find_order
+from shopify_loyalty.orders.records import find_orders
 from shopify_loyalty.points.bonuses import signup_key
 from shopify_loyalty.points.expiry import upcoming_expiry
-from shopify_loyalty.points.ledger import balance_of, find_entry
+from shopify_loyalty.points.ledger import Balance, balance_of, find_entry
 from shopify_loyalty.points.models import ExpiryReminder, LedgerEntry
 from shopify_loyalty.points.sources import (
     ANNIVERSARY_BONUS,
@@ -121,12 +121,20 @@ def ledger_notices(
             | (LedgerEntry.source == Source.BONUS) & LedgerEntry.reason.in_(list(BONUS_KINDS))
         ),
     )
+    entries = list(session.scalars(_scoped(query, LedgerEntry.customer_id, customer_ids)))
+    # One balance per customer and one read of the orders, however many rows the week has.
+    balances: dict[int, Balance] = {}
+    orders = find_orders(
+        session, shop, {e.shopify_order_id for e in entries if e.shopify_order_id is not None}
+    )
     notices = []
-    for entry in session.scalars(_scoped(query, LedgerEntry.customer_id, customer_ids)):
+    for entry in entries:
         kind = Kind.POINTS_EARNED if entry.source == Source.ORDER else BONUS_KINDS[entry.reason]
-        customer = session.get(Customer, entry.customer_id)
-        assert customer is not None
-        balance = balance_of(session, customer)
+        if entry.customer_id not in balances:
+            customer = session.get(Customer, entry.customer_id)
+            assert customer is not None
+            balances[entry.customer_id] = balance_of(session, customer)
+        balance = balances[entry.customer_id]
         data: dict[str, Any] = {
             "points": entry.points,
             "balance": balance.available,
@@ -134,14 +142,12 @@ def ledger_notices(
             "available_on": entry.available_at.date().isoformat(),
         }
         if entry.shopify_order_id is not None:
-            data["order_name"] = _order_name(session, shop, entry.shopify_order_id)
+            order = orders.get(entry.shopify_order_id)
+            data["order_name"] = (
+                order.name if order is not None and order.name else f"#{entry.shopify_order_id}"
+            )
         notices.append(Notice(kind, entry.customer_id, f"ledger:{entry.id}", data))
     return notices
-
-
-def _order_name(session: Session, shop: Shop, shopify_order_id: int) -> str:
-    order = find_order(session, shop, shopify_order_id)
-    return order.name if order is not None and order.name else f"#{shopify_order_id}"
 
 
 def code_notices(

@@ -46,6 +46,9 @@ from shopify_loyalty.unique_rows import insert_unless_present
 
 SEND_JOB = "notifications.send"
 RECENT = timedelta(days=7)
+# Keys looked up per query (a shop's hourly run can hold many; a statement's bound values
+# are limited).
+LOOKUP_CHUNK = 1000
 
 
 def queue_welcome(session: Session, shop: Shop, customer: Customer) -> NotificationMessage | None:
@@ -109,9 +112,28 @@ def queue_shop_notifications(session: Session, shop: Shop, now: datetime) -> int
 
 
 def queue_notices(session: Session, shop: Shop, notices: Iterable[Notice]) -> int:
+    """Queue a message for each notice whose fact was not queued before (found in one
+    query); returns how many were new."""
+    notices = list(notices)
+    if not notices:
+        return 0
+    keys = sorted({notice.key for notice in notices})
+    told: set[str] = set()
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        told.update(
+            session.scalars(
+                select(NotificationMessage.event_key).where(
+                    NotificationMessage.shop_id == shop.id,
+                    NotificationMessage.event_key.in_(keys[start : start + LOOKUP_CHUNK]),
+                )
+            )
+        )
     queued = 0
     for notice in notices:
-        if queue_notice(session, shop, notice) is not None:
+        if notice.key in told:
+            continue
+        told.add(notice.key)
+        if _queue_new_notice(session, shop, notice) is not None:
             queued += 1
     return queued
 
@@ -120,6 +142,11 @@ def queue_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMe
     """The new message for the notice, or None when its fact was queued before."""
     if _queued_before(session, shop, notice.key):
         return None
+    return _queue_new_notice(session, shop, notice)
+
+
+def _queue_new_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMessage | None:
+    """The message for a notice not queued before (the unique key settles a race)."""
     customer = session.get(Customer, notice.customer_id)
     if customer is None or customer.shop_id != shop.id:
         return None

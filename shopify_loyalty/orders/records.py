@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -50,6 +51,27 @@ def find_order(session: Session, shop: Shop, shopify_order_id: int) -> Order | N
     if order is not None:
         found[key] = order
     return order
+
+
+def find_orders(session: Session, shop: Shop, shopify_order_ids: Iterable[int]) -> dict[int, Order]:
+    """The orders with these ids that exist, by id: those found before in the transaction
+    from memory, the others in one query."""
+    found: dict[tuple[int, int], Order] = transaction_memo(session, ORDERS_MEMO)
+    wanted = set(shopify_order_ids)
+    orders = {i: found[(shop.id, i)] for i in wanted if (shop.id, i) in found}
+    missing = sorted(wanted - set(orders))
+    # In chunks: a shop's hourly run can ask for many, and a statement's bound values are
+    # limited.
+    for start in range(0, len(missing), 1000):
+        for order in session.scalars(
+            select(Order).where(
+                Order.shop_id == shop.id,
+                Order.shopify_order_id.in_(missing[start : start + 1000]),
+            )
+        ):
+            found[(shop.id, order.shopify_order_id)] = order
+            orders[order.shopify_order_id] = order
+    return orders
 
 
 def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:
