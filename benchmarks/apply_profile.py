@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, pool, select, text
+from sqlalchemy.engine import make_url
 
 from benchmarks.common import (
-    bench_environment as _bench_environment,
-)
-from benchmarks.common import (
+    bench_environment,
     machine,
     require_local,
     run_script,
@@ -58,12 +57,13 @@ FIRST_ORDER = 7_000_000_000_000
 FIRST_CUSTOMER = 6_000_000_000_000
 
 
-def paid_payload(template: dict[str, Any], number: int) -> dict[str, Any]:
-    """The sample order with its own id and its own member."""
+def paid_payload(template: dict[str, Any], number: int, per_customer: int = 1) -> dict[str, Any]:
+    """The sample order with its own id, from member ``number // per_customer``."""
     payload: dict[str, Any] = json.loads(json.dumps(template))
+    member = number // per_customer
     payload["id"] = FIRST_ORDER + number
-    payload["customer"]["id"] = FIRST_CUSTOMER + number
-    payload["customer"]["email"] = f"member{number}@example.com"
+    payload["customer"]["id"] = FIRST_CUSTOMER + member
+    payload["customer"]["email"] = f"member{member}@example.com"
     payload["subtotal_price"] = payload["current_subtotal_price"] = SUBTOTAL
     payload["subtotal_price_set"] = {
         "shop_money": {"amount": SUBTOTAL, "currency_code": "EUR"},
@@ -74,7 +74,14 @@ def paid_payload(template: dict[str, Any], number: int) -> dict[str, Any]:
 
 
 def reset_database(url: str) -> None:
+    """Start from an empty, migrated database."""
     require_local(url)
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database:
+            Path(database).unlink(missing_ok=True)
+        upgrade(url)
+        return
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -96,12 +103,12 @@ def install_shop(services: Services) -> None:
         )
 
 
-def deliver(app: Any, secret: str, count: int) -> list[int]:
+def deliver(app: Any, secret: str, count: int, per_customer: int = 1) -> list[int]:
     """Store ``count`` signed deliveries through ``POST /webhooks``; their event ids."""
     template = json.loads(SAMPLE.read_text())
     client = app.test_client()
     for number in range(count):
-        body = encode_payload(paid_payload(template, number))
+        body = encode_payload(paid_payload(template, number, per_customer))
         response = client.post(
             "/webhooks",
             data=body,
@@ -158,13 +165,8 @@ class PostgresCpu:
         return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
-def apply_events(worker: InboxWorker, event_ids: list[int], batch: int) -> None:
-    """What the Celery task does with each message (``batch`` ids to a message)."""
-    apply_many = getattr(worker, "apply_many", None)
-    if batch > 1 and apply_many is not None:
-        for start in range(0, len(event_ids), batch):
-            apply_many(event_ids[start : start + batch])
-        return
+def apply_events(worker: InboxWorker, event_ids: list[int]) -> None:
+    """What the Celery task does with each message: claim the event, then apply it."""
     for event_id in event_ids:
         worker.apply_one(event_id)
 
@@ -181,14 +183,16 @@ def ledger_check(services: Services) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     reset_database(args.database_url)
-    env = _bench_environment(args.database_url, Path(args.instance))
+    env = bench_environment(args.database_url, Path(args.instance))
     app = create_app(load_settings(env), start_worker=False)
     services: Services = app.extensions[EXTENSION_KEY]
     install_shop(services)
-    event_ids = deliver(app, env["SHOPIFY_API_SECRET"], args.orders + args.warm_up)
+    event_ids = deliver(
+        app, env["SHOPIFY_API_SECRET"], args.orders + args.warm_up, args.orders_per_customer
+    )
     worker = InboxWorker(services)
     # Warm up: the first events compile statements and fill caches.
-    apply_events(worker, event_ids[: args.warm_up], args.batch)
+    apply_events(worker, event_ids[: args.warm_up])
     measured = event_ids[args.warm_up :]
 
     statements: list[str] = []
@@ -208,11 +212,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.statement_log:
         for event_id in measured:
             before = len(statements)
-            apply_events(worker, [event_id], 1)
+            apply_events(worker, [event_id])
             log.append(f"-- event {event_id}: {len(statements) - before} statements")
             log.extend(statements[before:])
     else:
-        apply_events(worker, measured, args.batch)
+        apply_events(worker, measured)
     if profile is not None:
         profile.disable()
     cpu = time.process_time() - cpu_start
@@ -230,7 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "applying orders/paid in process (the worker's code)",
         "machine": machine(),
         "orders": applied,
-        "batch": args.batch,
+        "orders_per_customer": args.orders_per_customer,
         "statements_per_event": round(len(statements) / applied, 2),
         "python_cpu_ms_per_event": round(cpu * 1000 / applied, 2),
         "postgres_cpu_ms_per_event": round(pg_cpu * 1000 / applied, 2),
@@ -248,7 +252,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--orders", type=int, default=1000, help="applied and measured")
     parser.add_argument("--warm-up", type=int, default=50, help="applied before measuring")
-    parser.add_argument("--batch", type=int, default=1, help="event ids per task message")
+    parser.add_argument(
+        "--orders-per-customer", type=int, default=1, help="1: every order from a new member"
+    )
     parser.add_argument("--profile", help="write a cProfile of the applying phase here")
     parser.add_argument("--statement-log", help="write every statement sent, per event")
     return parser

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from benchmarks import backfill, insights, webhook_ingest, widget_me
+from benchmarks import apply_profile, backfill, insights, webhook_ingest, widget_me
 from benchmarks.common import ROOT
 
 
@@ -102,3 +102,15 @@ def test_the_dataset_command_of_the_readme_makes_the_dataset(bench_database_url:
     )
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.startswith("30 customers, 120 orders in ")
+
+
+def test_the_apply_benchmark_counts_statements_and_credits_every_order_once(
+    bench_database_url: str,
+) -> None:
+    result = apply_profile.main(
+        ["--database-url", bench_database_url, "--orders", "6", "--warm-up", "2"]
+        + ["--orders-per-customer", "2"]
+    )
+    assert result["every_order_credited_once"] is True
+    assert result["ledger"] == {"applied": 8, "ledger_rows": 8, "points": 160}
+    assert result["statements_per_event"] > 0
