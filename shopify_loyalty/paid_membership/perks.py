@@ -79,8 +79,18 @@ def best_of(
 def perks_in_force(
     session: Session, shop: Shop, customer: Customer, at: datetime | None = None
 ) -> Perks:
+    return perks_of_level(session, shop, customer, current_level(session, shop, customer), at)
+
+
+def perks_of_level(
+    session: Session,
+    shop: Shop,
+    customer: Customer,
+    level: TierLevel | None,
+    at: datetime | None = None,
+) -> Perks:
+    """The perks in force for a customer at tier ``level`` (None: no tier)."""
     moment = at or utcnow()
-    level: TierLevel | None = current_level(session, shop, customer)
     config = load(session, shop, MembershipConfig)
     paid = config.enabled and is_paid_member(session, shop.id, customer.id, moment)
     return best_of(

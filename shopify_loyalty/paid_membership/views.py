@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.paid_membership.models import ACTIVE
-from shopify_loyalty.paid_membership.perks import Perks, perks_in_force
+from shopify_loyalty.paid_membership.perks import Perks, perks_of_level
 from shopify_loyalty.paid_membership.rules import MembershipConfig
 from shopify_loyalty.paid_membership.status import membership_state
 from shopify_loyalty.programs.config import load
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.tiers.rules import TierLevel
 
 
 def plan_json(config: MembershipConfig) -> dict[str, Any] | None:
@@ -65,8 +66,11 @@ def perks_json(perks: Perks) -> dict[str, Any]:
     }
 
 
-def shopper_perks_json(session: Session, shop: Shop, customer: Customer) -> dict[str, Any]:
-    return perks_json(perks_in_force(session, shop, customer))
+def shopper_perks_json(
+    session: Session, shop: Shop, customer: Customer, tier: TierLevel | None
+) -> dict[str, Any]:
+    """The perks in force for a customer whose tier (``tier``) the caller has read."""
+    return perks_json(perks_of_level(session, shop, customer, tier))
 
 
 def membership_history_json(

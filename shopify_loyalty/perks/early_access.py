@@ -275,10 +275,9 @@ def access_for(
 
 
 def windows_for_shopper(
-    session: Session, shop: Shop, customer: Customer, now: datetime
+    session: Session, shop: Shop, mine: set[str], now: datetime
 ) -> list[EarlyAccessWindow]:
-    """Open and coming windows the shopper has access to."""
-    mine = audiences_of(session, shop, customer)
+    """Open and coming windows a shopper in the audiences ``mine`` has access to."""
     return [
         window
         for window in live_windows(session, shop, now)

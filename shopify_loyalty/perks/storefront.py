@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.errors import InvalidInput
-from shopify_loyalty.perks.audiences import audiences_of, split_audiences
+from shopify_loyalty.perks.audiences import split_audiences
 from shopify_loyalty.perks.early_access import (
     access_for,
     parse_shopify_id,
@@ -29,14 +29,13 @@ MAX_COLLECTIONS = 50
 def member_offers(
     session: Session,
     shop: Shop,
-    customer: Customer,
+    mine: set[str],
     texts: dict[str, str],
     locale: str,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """Offers running now or still to come; the code only for shoppers in an audience and
-    only while the offer runs."""
-    mine = audiences_of(session, shop, customer)
+    """Offers running now or still to come; the code only for shoppers in an audience
+    (``mine``: the shopper's audiences) and only while the offer runs."""
     offers = session.scalars(
         select(MemberOffer)
         .where(
@@ -74,9 +73,9 @@ def member_offers(
 
 
 def early_access_windows(
-    session: Session, shop: Shop, customer: Customer, now: datetime
+    session: Session, shop: Shop, mine: set[str], now: datetime
 ) -> list[dict[str, Any]]:
-    """Open and coming windows the shopper has access to."""
+    """Open and coming windows the shopper (in the audiences ``mine``) has access to."""
     return [
         {
             "id": window.id,
@@ -87,7 +86,7 @@ def early_access_windows(
             "product_ids": [str(i) for i in split_ids(window.product_ids)],
             "collection_ids": [str(i) for i in split_ids(window.collection_ids)],
         }
-        for window in windows_for_shopper(session, shop, customer, now)
+        for window in windows_for_shopper(session, shop, mine, now)
     ]
 
 

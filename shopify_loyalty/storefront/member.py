@@ -19,6 +19,7 @@ from shopify_loyalty.customers.records import CustomerDetails, find_customer, re
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.orders.models import Order
 from shopify_loyalty.paid_membership.views import membership_json, shopper_perks_json
+from shopify_loyalty.perks.audiences import audiences_of
 from shopify_loyalty.perks.storefront import early_access_windows, member_offers
 from shopify_loyalty.points.birthdays import find_birthday
 from shopify_loyalty.points.ledger import balance_of, recent_entries
@@ -36,7 +37,7 @@ from shopify_loyalty.storefront.program import reward_json, threshold_text
 from shopify_loyalty.storefront.texts import fill, texts_for, widget_locale
 from shopify_loyalty.storefront.widget_settings import WidgetConfig
 from shopify_loyalty.surveys.models import SurveyResponse
-from shopify_loyalty.tiers.membership import tier_progress
+from shopify_loyalty.tiers.membership import TierProgress, tier_progress
 
 HISTORY_ROWS = 10
 MAX_HISTORY_ROWS = 50
@@ -61,14 +62,17 @@ def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -
     balance = balance_of(session, customer)
     referrals = load(session, shop, ReferralConfig)
     birthday = find_birthday(session, customer)
+    progress = tier_progress(session, shop, customer)
+    audiences = audiences_of(session, shop, customer)
+    now = utcnow()
     return {
         "locale": language,
         "points_balance": balance.available,
         "points_pending": balance.pending,
         "stamps": stamp_card(session, shop, customer),
-        "tier": tier_view(session, shop, customer, texts, currency, language),
+        "tier": tier_view(progress, texts, currency, language),
         "membership": membership_json(session, shop, customer),
-        "perks": shopper_perks_json(session, shop, customer),
+        "perks": shopper_perks_json(session, shop, customer, progress.tier),
         "rewards": [
             {**reward_json(reward, texts, currency, language), "affordable": affordable}
             for reward in rewards_catalogue(session, shop, active_only=True)
@@ -79,8 +83,8 @@ def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -
         "birthday": birthday.birthday.isoformat() if birthday else None,
         "feedback_orders": orders_awaiting_feedback(session, shop, customer),
         "history": history(session, customer, texts, limit=HISTORY_ROWS),
-        "offers": member_offers(session, shop, customer, texts, language, utcnow()),
-        "early_access": early_access_windows(session, shop, customer, utcnow()),
+        "offers": member_offers(session, shop, audiences, texts, language, now),
+        "early_access": early_access_windows(session, shop, audiences, now),
     }
 
 
@@ -115,15 +119,9 @@ def stamp_card(session: Session, shop: Shop, customer: Customer) -> dict[str, An
 
 
 def tier_view(
-    session: Session,
-    shop: Shop,
-    customer: Customer,
-    texts: dict[str, str],
-    currency: str,
-    language: str,
+    progress: TierProgress, texts: dict[str, str], currency: str, language: str
 ) -> dict[str, Any]:
     """The tier, the next one, and the share of the way there (0 to 1)."""
-    progress = tier_progress(session, shop, customer)
     floor = progress.tier.threshold if progress.tier else Decimal(0)
     share = 1.0
     if progress.next_tier is not None:
