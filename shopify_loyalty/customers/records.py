@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import transaction_memo
 from shopify_loyalty.unique_rows import insert_unless_present
+
+CREATED_MEMO = "customers.created"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,13 @@ def find_customer(session: Session, shop: Shop, shopify_customer_id: int) -> Cus
     )
 
 
+def created_in_this_transaction(session: Session, customer: Customer) -> bool:
+    """True when this transaction inserted the customer: no other transaction can have
+    stored a row that points at them yet, so rows of theirs can be inserted without a
+    lookup first (a conflict would still be handled)."""
+    return customer.id in transaction_memo(session, CREATED_MEMO)
+
+
 def record_customer(session: Session, shop: Shop, details: CustomerDetails) -> Customer:
     """Create the customer or refresh its details; a redacted customer stays redacted."""
     customer = find_customer(session, shop, details.shopify_customer_id)
@@ -41,6 +51,7 @@ def record_customer(session: Session, shop: Shop, details: CustomerDetails) -> C
         _refresh(new, details)
         stored = insert_unless_present(session, new)
         if stored is not None:
+            transaction_memo(session, CREATED_MEMO)[stored.id] = True
             return stored
         # Another event created it first (customers/create racing orders/paid).
         customer = find_customer(session, shop, details.shopify_customer_id)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.customers.records import created_in_this_transaction
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.jobs.queue import enqueue
@@ -39,7 +40,11 @@ def mark_metafields_stale(session: Session, shop: Shop, customer: Customer | Non
     if (shop.id, customer.id) in marked:
         return
     now = utcnow()
-    row = _sync_row(session, shop, customer.id)
+    row = (
+        None
+        if created_in_this_transaction(session, customer)
+        else _sync_row(session, shop, customer.id)
+    )
     if row is None:
         row = insert_unless_present(
             session,

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.customers.records import created_in_this_transaction
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.metafields.stale import mark_metafields_stale
 from shopify_loyalty.orders.models import Order
@@ -102,9 +103,10 @@ def join_stamp_card(
 
     None while the shop has stamp cards switched off and the customer never joined.
     """
-    card = _locked_card(session, shop, customer.id)
-    if card is not None:
-        return card
+    if not created_in_this_transaction(session, customer):
+        card = _locked_card(session, shop, customer.id)
+        if card is not None:
+            return card
     config = config or load(session, shop, StampConfig)
     if not config.enabled:
         return None
@@ -315,20 +317,22 @@ def _append(
 
     The caller holds the card's lock, so the key check and the cache update cannot race.
     """
-    entry = insert_unless_present(
-        session,
-        StampEntry(
-            shop_id=card.shop_id,
-            customer_id=card.customer_id,
-            kind=kind,
-            card_number=card_number,
-            stamps=stamps,
-            idempotency_key=key,
-            shopify_order_id=order_id,
-            note=note,
-            created_at=utcnow(),
-        ),
-    )
+    # The card's pending change (a head start just given) is flushed with this one.
+    with session.no_autoflush:
+        entry = insert_unless_present(
+            session,
+            StampEntry(
+                shop_id=card.shop_id,
+                customer_id=card.customer_id,
+                kind=kind,
+                card_number=card_number,
+                stamps=stamps,
+                idempotency_key=key,
+                shopify_order_id=order_id,
+                note=note,
+                created_at=utcnow(),
+            ),
+        )
     if entry is None:
         return None
     state = _after(CardState(card.card_number, card.collected, card.completed_cards), entry)
