@@ -109,9 +109,17 @@ def _scoped(query: Select[Any], column: Any, customer_ids: Sequence[int] | None)
 
 
 def ledger_notices(
-    session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
+    session: Session,
+    shop: Shop,
+    since: datetime,
+    customer_ids: Sequence[int] | None,
+    balances: dict[int, Balance] | None = None,
 ) -> list[Notice]:
-    """Points earned on an order, and the birthday and anniversary bonuses."""
+    """Points earned on an order, and the birthday and anniversary bonuses.
+
+    ``balances`` (customer id to balance) are the balances read so far, read and kept
+    there for the customers it lacks, for a caller that tells more than these notices.
+    """
     query = select(LedgerEntry).where(
         LedgerEntry.shop_id == shop.id,
         LedgerEntry.created_at >= since,
@@ -123,7 +131,7 @@ def ledger_notices(
     )
     entries = list(session.scalars(_scoped(query, LedgerEntry.customer_id, customer_ids)))
     # One balance per customer and one read of the orders, however many rows the week has.
-    balances: dict[int, Balance] = {}
+    balances = {} if balances is None else balances
     orders = find_orders(
         session, shop, {e.shopify_order_id for e in entries if e.shopify_order_id is not None}
     )

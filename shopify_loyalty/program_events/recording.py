@@ -26,7 +26,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.notifications.facts import Notice, program_notices
 from shopify_loyalty.notifications.kinds import Kind
-from shopify_loyalty.points.ledger import balance_of
+from shopify_loyalty.points.ledger import Balance, balance_of
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.points.sources import Source
 from shopify_loyalty.program_events.models import ProgramEvent
@@ -139,9 +139,11 @@ def record_facts(
     facts: Iterable[Fact],
     since: datetime,
     customer_ids: Sequence[int] | None = None,
+    balances: dict[int, Balance] | None = None,
 ) -> int:
     """Record the facts (of ``customer_ids``, all recorded at or after ``since``) whose
-    events are new; returns how many were."""
+    events are new; returns how many were. ``balances`` are customers' balances read
+    already in this transaction (see ``notifications.facts.ledger_notices``)."""
     facts = list(facts)
     if not facts:
         return 0
@@ -156,12 +158,14 @@ def record_facts(
     for fact in facts:
         if f"{fact.topic.value}:{fact.key}" in known:
             continue
-        if record_fact(session, shop, fact) is not None:
+        if record_fact(session, shop, fact, balances) is not None:
             recorded += 1
     return recorded
 
 
-def record_fact(session: Session, shop: Shop, fact: Fact) -> ProgramEvent | None:
+def record_fact(
+    session: Session, shop: Shop, fact: Fact, balances: dict[int, Balance] | None = None
+) -> ProgramEvent | None:
     """The new event for the fact, with its deliveries queued; None when it was recorded
     before."""
     key = f"{fact.topic.value}:{fact.key}"
@@ -170,7 +174,10 @@ def record_fact(session: Session, shop: Shop, fact: Fact) -> ProgramEvent | None
         return None
     data = dict(fact.data)
     if fact.topic in (Topic.POINTS_EARNED, Topic.POINTS_SPENT):
-        balance = balance_of(session, customer)
+        balances = {} if balances is None else balances
+        if customer.id not in balances:
+            balances[customer.id] = balance_of(session, customer)
+        balance = balances[customer.id]
         data["balance"], data["pending"] = balance.available, balance.pending
     event = ProgramEvent(
         shop_id=shop.id,

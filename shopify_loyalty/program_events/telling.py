@@ -15,6 +15,7 @@ from shopify_loyalty.db import utcnow
 from shopify_loyalty.notifications.facts import ledger_notices, program_notices
 from shopify_loyalty.notifications.outbox import RECENT as MESSAGES_RECENT
 from shopify_loyalty.notifications.outbox import queue_notices
+from shopify_loyalty.points.ledger import Balance
 from shopify_loyalty.program_events.recording import RECENT as EVENTS_RECENT
 from shopify_loyalty.program_events.recording import recent_facts, record_facts
 from shopify_loyalty.shops.models import Shop
@@ -29,9 +30,10 @@ def tell_recent_facts(session: Session, shop: Shop, customer: Customer | None) -
     customers = [customer.id]
     messages_since, events_since = now - MESSAGES_RECENT, now - EVENTS_RECENT
     shared = program_notices(session, shop, messages_since, customers)
-    queue_notices(
-        session, shop, [*ledger_notices(session, shop, messages_since, customers), *shared]
-    )
+    # Messages write no ledger rows: the balances the notices read hold for the events too.
+    balances: dict[int, Balance] = {}
+    earned = ledger_notices(session, shop, messages_since, customers, balances)
+    queue_notices(session, shop, [*earned, *shared])
     facts = recent_facts(
         session,
         shop,
@@ -39,4 +41,4 @@ def tell_recent_facts(session: Session, shop: Shop, customer: Customer | None) -
         customers,
         notices=shared if events_since == messages_since else None,
     )
-    record_facts(session, shop, facts, events_since, customers)
+    record_facts(session, shop, facts, events_since, customers, balances)
