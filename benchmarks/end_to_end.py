@@ -47,6 +47,7 @@ import requests
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, func, pool, select, text
 
+from benchmarks.common import run_script, script_parser
 from shopify_loyalty.app import create_app
 from shopify_loyalty.inbox.models import DONE, WebhookEvent
 from shopify_loyalty.migrate import upgrade
@@ -282,9 +283,8 @@ def empty_inbox(services: Services, broker: redis.Redis) -> None:
             session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
 
 
-def main() -> None:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parser() -> argparse.ArgumentParser:
+    parser = script_parser(__doc__)
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -293,7 +293,7 @@ def main() -> None:
         ),
     )
     parser.add_argument(
-        "--redis-url", default=os.environ.get("LOYALTY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+        "--redis-url", default=os.environ.get("LOYALTY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
     )
     parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=100.0)
@@ -302,9 +302,10 @@ def main() -> None:
     parser.add_argument("--soak-rate", type=float, default=None)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--output", type=Path, default=None, help="Write the figures as JSON.")
-    args = parser.parse_args()
+    return parser
 
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
     reset_database(args.database_url)
     broker = redis.Redis.from_url(args.redis_url)
     results: dict[str, Any] = {
@@ -384,9 +385,12 @@ def main() -> None:
             }
             print(json.dumps({"soak": results["soak"]}), flush=True)
         workers.stop()
-    print(json.dumps(results, indent=2))
-    if args.output:
-        args.output.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return run_script(parser().parse_args(argv), run)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from benchmarks import apply_profile, backfill, insights, webhook_ingest, widget_me
+import pytest
+
+from benchmarks import apply_profile, backfill, end_to_end, insights, webhook_ingest, widget_me
 from benchmarks.common import ROOT
 
 
@@ -114,3 +116,17 @@ def test_the_apply_benchmark_counts_statements_and_credits_every_order_once(
     assert result["every_order_credited_once"] is True
     assert result["ledger"] == {"applied": 8, "ledger_rows": 8, "points": 160}
     assert result["statements_per_event"] > 0
+
+
+def test_the_end_to_end_benchmark_applies_every_order_once(bench_database_url: str) -> None:
+    if not bench_database_url.startswith("postgresql"):
+        pytest.skip("the Celery workers of the end-to-end benchmark run on PostgreSQL")
+    result = end_to_end.main(
+        ["--database-url", bench_database_url, "--redis-url", "redis://127.0.0.1:6379/8"]
+        + ["--orders", "30", "--rate", "10", "--seconds", "2"]
+        + ["--workers", "1", "--concurrency", "2"]
+    )
+    assert result["drain"]["orders"] == 30
+    assert result["drain"]["ledger"]["nothing_lost_nothing_doubled"]
+    assert result["live"]["ledger"]["nothing_lost_nothing_doubled"]
+    assert result["live"]["ledger"]["deliveries"] == result["live"]["events"]
