@@ -10,7 +10,6 @@ from pathlib import Path
 from flask import Flask
 
 from shopify_loyalty.errors import register_error_handlers
-from shopify_loyalty.inbox.fast_path import install as install_webhook_fast_path
 from shopify_loyalty.plain_numbers import IdConverter
 from shopify_loyalty.services import EXTENSION_KEY, Services, close_request_session
 from shopify_loyalty.settings import Settings, load_settings
@@ -35,6 +34,10 @@ def create_app(
     register_blueprints(app)
     register_error_handlers(app)
     app.teardown_appcontext(close_request_session)
+    # Imported here, as the blueprints are: the receiver needs `webhooks`, whose handlers
+    # import this package.
+    from shopify_loyalty.inbox.fast_path import install as install_webhook_fast_path
+
     install_webhook_fast_path(app, services)
     # With Redis the web side only enqueues; Celery workers apply.
     in_process = settings.worker_mode == "thread" and not settings.redis_url
