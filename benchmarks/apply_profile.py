@@ -28,20 +28,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, pool, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, select, text
 
 from benchmarks.common import (
     bench_environment,
     machine,
-    require_local,
+    reset_database,
     run_script,
     script_parser,
 )
 from shopify_loyalty.app import create_app
 from shopify_loyalty.inbox.models import DONE, WebhookEvent
 from shopify_loyalty.inbox.worker import InboxWorker
-from shopify_loyalty.migrate import upgrade
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.services import EXTENSION_KEY, Services
 from shopify_loyalty.settings import load_settings
@@ -71,23 +69,6 @@ def paid_payload(template: dict[str, Any], number: int, per_customer: int = 1) -
     }
     payload.pop("current_subtotal_price_set", None)
     return payload
-
-
-def reset_database(url: str) -> None:
-    """Start from an empty, migrated database."""
-    require_local(url)
-    if url.startswith("sqlite"):
-        database = make_url(url).database
-        if database:
-            Path(database).unlink(missing_ok=True)
-        upgrade(url)
-        return
-    engine = create_engine(url, poolclass=pool.NullPool)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
 
 
 def install_shop(services: Services) -> None:

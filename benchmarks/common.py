@@ -20,8 +20,10 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 from cryptography.fernet import Fernet
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, pool, select, text
+from sqlalchemy.engine import make_url
 
+from shopify_loyalty.migrate import upgrade
 from shopify_loyalty.services import Services
 from shopify_loyalty.settings import load_settings
 from shopify_loyalty.shops.models import INSTALLED, Shop
@@ -85,8 +87,6 @@ def bench_environment(database_url: str, instance: Path) -> dict[str, str]:
 @contextmanager
 def bench_services(database_url: str) -> Iterator[tuple[Services, dict[str, str]]]:
     """A migrated local database and the app's services, under a throwaway instance folder."""
-    from shopify_loyalty.migrate import upgrade
-
     require_local(database_url)
     with tempfile.TemporaryDirectory(prefix="loyalty-bench-") as folder:
         env = bench_environment(database_url, Path(folder))
@@ -191,3 +191,20 @@ def run_script(
     result = run(args)
     emit(result, args.json)
     return result
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty, migrated database."""
+    require_local(url)
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database:
+            Path(database).unlink(missing_ok=True)
+        upgrade(url)
+        return
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)

@@ -45,12 +45,11 @@ from typing import Any
 import redis
 import requests
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, func, pool, select, text
+from sqlalchemy import func, select, text
 
-from benchmarks.common import run_script, script_parser
+from benchmarks.common import reset_database, run_script, script_parser
 from shopify_loyalty.app import create_app
 from shopify_loyalty.inbox.models import DONE, WebhookEvent
-from shopify_loyalty.migrate import upgrade
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.services import EXTENSION_KEY, Services
 from shopify_loyalty.settings import load_settings
@@ -67,15 +66,6 @@ MEMBERS = 100_000
 SUBTOTAL = "20.00"
 POINTS_PER_ORDER = 20
 COMMAND = Path(sys.executable).parent / "shopify-loyalty"
-
-
-def reset_database(url: str) -> None:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
 
 
 class Order:
