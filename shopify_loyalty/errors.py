@@ -75,8 +75,12 @@ def json_response(
     body: dict[str, Any], status: int, headers: dict[str, str] | None = None
 ) -> Response:
     """A JSON answer, built without Flask (the webhook receiver also answers outside it)."""
-    text = json.dumps(body, separators=(",", ":")) + "\n"
-    return Response(text, status, headers, mimetype="application/json")
+    return Response(json_bytes(body), status, headers, mimetype="application/json")
+
+
+def json_bytes(body: dict[str, Any]) -> bytes:
+    """The body of every JSON answer: compact, one line."""
+    return (json.dumps(body, separators=(",", ":")) + "\n").encode()
 
 
 def error_response(error: Exception, log: logging.Logger) -> Response:
