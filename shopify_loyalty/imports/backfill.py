@@ -64,7 +64,7 @@ def backfill_from_admin(
 ) -> BackfillResult:
     """Read the shop's history with a bulk operation (or resume the unfinished one)."""
     with services.db.transaction() as session:
-        shop = _shop(session, shop_domain)
+        shop = installed_shop(session, shop_domain)
         run = session.scalar(
             select(BackfillRun)
             .where(
@@ -81,7 +81,7 @@ def backfill_from_admin(
     if run_id is None:
         operation_id = admin_source.start_bulk_export(client)
         with services.db.transaction() as session:
-            shop = _shop(session, shop_domain)
+            shop = installed_shop(session, shop_domain)
             run = BackfillRun(
                 shop_id=shop.id,
                 source=ADMIN,
@@ -115,22 +115,9 @@ def backfill_from_csv(
     """Read the history from a CSV file (csv_source.py); the same file resumes its run."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with services.db.transaction() as session:
-        shop = _shop(session, shop_domain)
+        shop = installed_shop(session, shop_domain)
         records = list(parse_csv(text, shop.currency))
-        run = session.scalar(
-            select(BackfillRun).where(
-                BackfillRun.shop_id == shop.id,
-                BackfillRun.source == CSV,
-                BackfillRun.source_key == digest,
-            )
-        )
-        if run is None:
-            run = BackfillRun(
-                shop_id=shop.id, source=CSV, source_key=digest, credit_points=credit_points
-            )
-            session.add(run)
-            session.flush()
-        run_id = run.id
+        run_id = run_of_file(session, shop, CSV, digest, credit_points).id
     return _apply_all(services, shop_domain, run_id, records, credit_points, progress)
 
 
@@ -155,7 +142,7 @@ def _apply_all(
     while not already_done and position < len(records):
         batch = records[position : position + BATCH_SIZE]
         with services.db.transaction() as session:
-            shop = _shop(session, shop_domain)
+            shop = installed_shop(session, shop_domain)
             run = session.get(BackfillRun, run_id, with_for_update=True)
             assert run is not None
             for record in batch:
@@ -232,7 +219,28 @@ def _apply_order(session: Session, shop: Shop, past: PastOrder, credit_points: b
     return entry.points if entry is not None else 0
 
 
-def _shop(session: Session, shop_domain: str) -> Shop:
+def run_of_file(
+    session: Session, shop: Shop, source: str, digest: str, credit_points: bool
+) -> BackfillRun:
+    """The run importing the file with this digest: the one started before (to resume or
+    to find finished), or a new one."""
+    run = session.scalar(
+        select(BackfillRun).where(
+            BackfillRun.shop_id == shop.id,
+            BackfillRun.source == source,
+            BackfillRun.source_key == digest,
+        )
+    )
+    if run is None:
+        run = BackfillRun(
+            shop_id=shop.id, source=source, source_key=digest, credit_points=credit_points
+        )
+        session.add(run)
+        session.flush()
+    return run
+
+
+def installed_shop(session: Session, shop_domain: str) -> Shop:
     shop = session.scalar(select(Shop).where(Shop.domain == shop_domain))
     if shop is None or not shop.is_installed:
         raise NotFound(f"The app is not installed in {shop_domain}.", field="shop")

@@ -37,14 +37,14 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
-    select,
     text,
     update,
 )
 from sqlalchemy.sql.elements import BindParameter
 
 from shopify_loyalty.db import UTCDateTime, utcnow
-from shopify_loyalty.errors import InvalidInput, NotFound
+from shopify_loyalty.errors import InvalidInput
+from shopify_loyalty.imports.backfill import installed_shop, run_of_file
 from shopify_loyalty.imports.bulk_insert import insert_rows
 from shopify_loyalty.imports.models import FINISHED, BackfillRun
 from shopify_loyalty.inbox.context import InvalidPayload
@@ -53,7 +53,6 @@ from shopify_loyalty.points.rules import PointsConfig, available_from, order_poi
 from shopify_loyalty.points.sources import ORDER_REASON, Source
 from shopify_loyalty.programs.config import load
 from shopify_loyalty.services import Services
-from shopify_loyalty.shops.models import Shop
 from webhooks import payloads
 from webhooks.orders import order_subtotal, shop_money
 
@@ -111,22 +110,8 @@ def backfill_from_jsonl(
     digest = _digest(path)
     total = _count_lines(path)
     with services.db.transaction() as session:
-        shop = session.scalar(select(Shop).where(Shop.domain == shop_domain))
-        if shop is None or not shop.is_installed:
-            raise NotFound(f"The app is not installed in {shop_domain}.", field="shop")
-        run = session.scalar(
-            select(BackfillRun).where(
-                BackfillRun.shop_id == shop.id,
-                BackfillRun.source == JSONL,
-                BackfillRun.source_key == digest,
-            )
-        )
-        if run is None:
-            run = BackfillRun(
-                shop_id=shop.id, source=JSONL, source_key=digest, credit_points=credit_points
-            )
-            session.add(run)
-            session.flush()
+        shop = installed_shop(session, shop_domain)
+        run = run_of_file(session, shop, JSONL, digest, credit_points)
         run.records_total = total
         run_id, start, finished = run.id, run.records_done, run.status == FINISHED
         config = load(session, shop, PointsConfig)
