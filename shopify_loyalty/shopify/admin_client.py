@@ -122,6 +122,19 @@ class Throttle(Protocol):
     def wait_before(self, cost: float, *, now: float) -> float: ...
 
 
+def bucket_of(throttle_status: Mapping[str, Any]) -> tuple[float, float, float] | None:
+    """Shopify's ``throttleStatus`` as (maximum available, currently available, restore rate),
+    or None when it is missing or malformed."""
+    try:
+        return (
+            float(throttle_status["maximumAvailable"]),
+            float(throttle_status["currentlyAvailable"]),
+            float(throttle_status["restoreRate"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 @dataclass
 class ThrottleState:
     """What the last answer said about a shop's cost bucket, restored by elapsed time.
@@ -137,12 +150,9 @@ class ThrottleState:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record(self, throttle_status: Mapping[str, Any], *, now: float) -> None:
-        try:
-            maximum = float(throttle_status["maximumAvailable"])
-            available = float(throttle_status["currentlyAvailable"])
-            rate = float(throttle_status["restoreRate"])
-        except (KeyError, TypeError, ValueError):
+        if (bucket := bucket_of(throttle_status)) is None:
             return
+        maximum, available, rate = bucket
         with self._lock:
             self.maximum_available, self.currently_available = maximum, available
             self.restore_rate, self.observed_at = rate, now

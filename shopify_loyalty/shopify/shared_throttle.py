@@ -20,7 +20,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 
-from shopify_loyalty.shopify.admin_client import Throttle, ThrottleState
+from shopify_loyalty.shopify.admin_client import Throttle, ThrottleState, bucket_of
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,9 @@ class RedisThrottle:
         self._reserve = redis.register_script(RESERVE)
 
     def record(self, throttle_status: Mapping[str, Any], *, now: float = 0.0) -> None:
-        try:
-            maximum = float(throttle_status["maximumAvailable"])
-            available = float(throttle_status["currentlyAvailable"])
-            rate = float(throttle_status["restoreRate"])
-        except (KeyError, TypeError, ValueError):
+        if (bucket := bucket_of(throttle_status)) is None:
             return
+        maximum, available, rate = bucket
         try:
             self._record(keys=[self.key], args=[available, maximum, rate, KEEP_SECONDS])
         except RedisError as error:
