@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect
+from sqlalchemy import Insert, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +44,16 @@ def insert_unless_present(session: Session, row: M) -> M | None:
         for attribute in inspect(model).column_attrs
         if attribute.key in state
     }
-    insert = postgresql_insert(model) if dialect == "postgresql" else sqlite_insert(model)
-    statement = insert.values(values).on_conflict_do_nothing().returning(model)
+    statement = insert_ignoring_conflicts(dialect, model).values(values).returning(model)
     stored: M | None = session.scalars(statement).first()
     return stored
+
+
+def insert_ignoring_conflicts(dialect: str, model: type[Base]) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` into ``model``'s table, on PostgreSQL or SQLite
+    (the two dialects that have it; ``dialect`` is the bind's dialect name)."""
+    if dialect == "postgresql":
+        return postgresql_insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite_insert(model).on_conflict_do_nothing()
+    raise ValueError(f"{dialect} has no ON CONFLICT DO NOTHING")

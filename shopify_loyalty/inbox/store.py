@@ -21,14 +21,13 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from shopify_loyalty.db import UTCDateTime, utcnow
 from shopify_loyalty.inbox.dispatch import applies_after_uninstall, is_known_topic
 from shopify_loyalty.inbox.models import IGNORED, PENDING, WebhookEvent
 from shopify_loyalty.shops.models import INSTALLED, Shop
+from shopify_loyalty.unique_rows import insert_ignoring_conflicts
 
 NOT_INSTALLED = "shop is not installed"
 UNINSTALLED_REASON = "shop has uninstalled the app"
@@ -145,20 +144,8 @@ def _insert_statement(dialect: str, kind: str) -> Executable:
             "processed_at": case((ignored, now), else_=literal(None, UTCDateTime)),
         }
     returning = (WebhookEvent.id, WebhookEvent.status)
-    if dialect == "postgresql":
-        return (
-            postgresql_insert(WebhookEvent)
-            .values(values)
-            .on_conflict_do_nothing()
-            .returning(*returning)
-        )
-    if dialect == "sqlite":
-        return (
-            sqlite_insert(WebhookEvent)
-            .values(values)
-            .on_conflict_do_nothing()
-            .returning(*returning)
-        )
+    if dialect in ("postgresql", "sqlite"):
+        return insert_ignoring_conflicts(dialect, WebhookEvent).values(values).returning(*returning)
     return insert(WebhookEvent).values(values).returning(*returning)
 
 
