@@ -27,8 +27,6 @@ from shopify_loyalty.inbox.batch_store import Stored, is_batchable, store_delive
 from shopify_loyalty.inbox.store import Delivery, store_delivery
 
 MAX_BATCH = 64
-# Errors that say the database cannot be reached: storing again one by one would not help.
-UNREACHABLE = DATABASE_UNAVAILABLE
 
 
 def _taken_lock() -> threading.Lock:
@@ -111,7 +109,7 @@ class GroupCommit:
         try:
             with self.db.single_statements() as connection:
                 results = store_deliveries(connection, [waiting.delivery for waiting in batch])
-        except UNREACHABLE as error:
+        except DATABASE_UNAVAILABLE as error:  # storing one by one would not help
             for waiting in batch:
                 waiting.finish(None, error)
         except Exception:
