@@ -1,11 +1,12 @@
 """``flowTriggerReceive``: the fake shop's Shopify Flow, which receives the app's triggers.
 
 The shop knows the app's triggers the way Shopify does after ``shopify app deploy``: from
-the ``flow_trigger`` extensions in the project's ``extensions/`` folder. As Shopify does, it
-answers with userErrors (and records nothing) when the handle is not one of them, when a
-declared field is missing from the payload (a ``customer_reference`` is ``customer_id``),
-or when the payload is over 50,000 bytes. Accepted triggers are kept in order for tests
-and the demo (``flow_triggers`` in the shop's snapshot).
+the app's ``flow_trigger`` extensions (found by ``shopify_loyalty.app_extensions``, also
+in an installed package). As Shopify does, it answers with userErrors (and records
+nothing) when the handle is not one of them, when a declared field is missing from the
+payload (a ``customer_reference`` is ``customer_id``), or when the payload is over 50,000
+bytes. Accepted triggers are kept in order for tests and the demo (``flow_triggers`` in
+the shop's snapshot).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ import functools
 import json
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from shopify_loyalty.app_extensions import extensions_folder
 from shopify_loyalty.standin.admin_mutations import mutation_field
 from shopify_loyalty.standin.admin_objects import ResolveContext, user_error
 from shopify_loyalty.standin.state import isoformat
 
-EXTENSIONS = Path(__file__).resolve().parents[2] / "extensions"
 MAX_PAYLOAD_BYTES = 50_000
 REFERENCE_KEYS = {
     "customer_reference": "customer_id",
@@ -37,9 +37,9 @@ class TriggerDefinition:
 
 
 @functools.cache
-def deployed_triggers(folder: Path = EXTENSIONS) -> dict[str, TriggerDefinition]:
+def deployed_triggers() -> dict[str, TriggerDefinition]:
     triggers = {}
-    for path in sorted(folder.glob("*/shopify.extension.toml")):
+    for path in sorted(extensions_folder().glob("*/shopify.extension.toml")):
         config = tomllib.loads(path.read_text())
         for extension in config.get("extensions", []):
             if extension.get("type") != "flow_trigger":
