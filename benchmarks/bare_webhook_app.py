@@ -34,7 +34,7 @@ def bare_app(secret: str) -> Flask:
     return app
 
 
-class BareServer(BaseApplication):  # type: ignore[misc]
+class BareServer(BaseApplication):
     def __init__(self, options: dict[str, object], secret: str) -> None:
         self.options = options
         self.secret = secret

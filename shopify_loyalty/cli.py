@@ -7,24 +7,28 @@ import logging
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import select
 
 from shopify_loyalty.imports.cli import backfill_command, import_points_command
 from shopify_loyalty.serving.gunicorn_server import DEFAULT_THREADS
-from shopify_loyalty.settings import SettingsError, load_settings
+from shopify_loyalty.settings import Settings, SettingsError, load_settings
 from shopify_loyalty.standin.cli import standin_command
 
+if TYPE_CHECKING:
+    from shopify_loyalty.services import Services
 
-def _settings(demo: bool = False):  # type: ignore[no-untyped-def]
+
+def _settings(demo: bool = False) -> Settings:
     try:
         return load_settings(demo=demo)
     except SettingsError as error:
         raise click.ClickException(f"configuration: {error}") from error
 
 
-def _services():  # type: ignore[no-untyped-def]
+def _services() -> Services:
     from shopify_loyalty.services import Services
 
     return Services.from_settings(_settings())

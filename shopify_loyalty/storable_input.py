@@ -71,5 +71,5 @@ def unstorable_parameter_error(args: MultiDict[str, str]) -> InvalidInput | None
 
 def register_storable_input(app: Flask) -> None:
     app.json = StorableJSONProvider(app)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False
     app.before_request(refuse_unstorable_parameters)

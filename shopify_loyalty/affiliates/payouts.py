@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def _unsettled(shop: Shop, affiliate_id: int, until: date):  # type: ignore[no-untyped-def]
+def _unsettled(shop: Shop, affiliate_id: int, until: date) -> Select[AffiliateConversion]:
     return select(AffiliateConversion).where(
         AffiliateConversion.shop_id == shop.id,
         AffiliateConversion.affiliate_id == affiliate_id,

@@ -93,4 +93,4 @@ def _json(page: PortalPage) -> dict[str, Any]:
 
 def _no_store(response: Any) -> Response:
     response.headers["Cache-Control"] = "no-store"
-    return response  # type: ignore[no-any-return]
+    return response

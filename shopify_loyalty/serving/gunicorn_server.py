@@ -67,7 +67,7 @@ def apply_options(config: Any, options: dict[str, Any]) -> None:
             config.set(key, value)
 
 
-class LoyaltyArbiter(Arbiter):  # type: ignore[misc]
+class LoyaltyArbiter(Arbiter):
     """gunicorn's master, which also keeps the inbox worker process alive."""
 
     inbox: InboxWorkerProcess | None = None
@@ -88,7 +88,7 @@ class LoyaltyArbiter(Arbiter):  # type: ignore[misc]
             self.inbox.stop()
 
 
-class LoyaltyServer(BaseApplication):  # type: ignore[misc]
+class LoyaltyServer(BaseApplication):
     def __init__(
         self,
         settings: Settings,

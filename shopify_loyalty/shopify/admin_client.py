@@ -171,7 +171,7 @@ class ThrottleState:
             return (cost - available) / self.restore_rate
 
 
-class _TimedGraphQL(shopify.GraphQL):  # type: ignore[misc]
+class _TimedGraphQL(shopify.GraphQL):
     """ShopifyAPI's GraphQL call with a socket timeout, and without printing error bodies."""
 
     def __init__(self, timeout: float) -> None:

@@ -53,4 +53,4 @@ def count_write_in_redis(redis: Redis, shop_domain: str, shopify_customer_id: in
         SHOPPER_WRITES_PER_MINUTE,
         SHOP_WRITES_PER_MINUTE,
     )
-    return int(wait) or None  # type: ignore[arg-type]
+    return int(wait) or None

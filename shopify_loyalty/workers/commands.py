@@ -7,7 +7,7 @@ from shopify_loyalty.workers.dispatch import CeleryDispatcher
 from shopify_loyalty.workers.tasks import register_tasks
 
 
-def _celery_app(services: Services):  # type: ignore[no-untyped-def]
+def _celery_app(services: Services):
     if not isinstance(services.dispatcher, CeleryDispatcher):
         raise ValueError("REDIS_URL is not set")
     app = services.dispatcher.celery
