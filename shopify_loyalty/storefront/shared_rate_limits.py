@@ -3,7 +3,8 @@
 The same rule as storefront.rate_limits (a fixed one-minute window, per shopper and per
 shop, a refused shopper's hit not counted against the shop), in one Lua script so the two
 counters move atomically and on Redis's clock, the same for every web process on every
-machine. This spares the database a write per storefront write. If Redis fails, the
+machine. This spares the database a write per storefront write. The script is sent by
+its SHA1 (EVALSHA), its text only when Redis does not hold it yet. If Redis fails, the
 caller counts in the database instead.
 """
 
@@ -42,15 +43,15 @@ return 0
 def count_write_in_redis(redis: Redis, shop_domain: str, shopify_customer_id: int) -> int | None:
     """Count one write of the shopper; the seconds to wait when a limit is exceeded, else
     None. Raises redis.RedisError when Redis cannot be reached."""
-    prefix = f"{KEY_PREFIX}{shop_domain}:"
-    wait = redis.eval(
-        COUNT,
-        0,
-        prefix,
-        shopper_key(shopify_customer_id),
-        SHOP_KEY,
-        int(WINDOW.total_seconds()),
-        SHOPPER_WRITES_PER_MINUTE,
-        SHOP_WRITES_PER_MINUTE,
+    count = redis.register_script(COUNT)
+    wait = count(
+        args=[
+            f"{KEY_PREFIX}{shop_domain}:",
+            shopper_key(shopify_customer_id),
+            SHOP_KEY,
+            int(WINDOW.total_seconds()),
+            SHOPPER_WRITES_PER_MINUTE,
+            SHOP_WRITES_PER_MINUTE,
+        ]
     )
     return int(wait) or None

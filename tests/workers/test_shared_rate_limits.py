@@ -80,3 +80,29 @@ def test_the_whole_shop_is_limited_across_web_processes_through_redis(
     refused = redis_proxy.post("/api/birthday", shopper, BIRTHDAY)
 
     assert refused.status_code == 429
+
+
+def test_every_write_runs_the_script_by_its_sha_never_by_sending_its_text(
+    redis_url: str, broker: redis.Redis, shop: str
+) -> None:
+    # A Redis user that may do anything but EVAL: counting works only through EVALSHA (and
+    # SCRIPT LOAD when Redis does not hold the script yet).
+    user = f"loyalty-test-{new_id()}"
+    broker.acl_setuser(user, enabled=True, nopass=True, keys=["*"], commands=["+@all", "-eval"])
+    counting = redis.Redis.from_url(redis_url, username=user, password="")
+    try:
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            counting.eval("return 1", 0)
+        shopper = new_id()
+        start_early_in_a_window()
+
+        waits = [
+            count_write_in_redis(counting, shop, shopper)
+            for _ in range(SHOPPER_WRITES_PER_MINUTE + 1)
+        ]
+
+        assert waits[:-1] == [None] * SHOPPER_WRITES_PER_MINUTE
+        assert waits[-1] is not None and 1 <= waits[-1] <= 60
+    finally:
+        counting.close()
+        broker.acl_deluser(user)
