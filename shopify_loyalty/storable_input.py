@@ -2,12 +2,16 @@
 
 PostgreSQL refuses NUL characters in text, and a lone UTF-16 surrogate (which a JSON
 ``\\ud800`` escape can carry) cannot be encoded as UTF-8 at all. Rather than let either reach
-the database and fail there as a server error, JSON bodies and query strings holding
-them are refused with 400.
+the database and fail there as a server error, one check before every request refuses them
+with 400 naming the field: in query strings everywhere, and in the form fields and JSON
+bodies of the admin's and the app proxy's requests. (Webhooks and Flow actions verify a
+signature over the raw body first and answer a bad payload their own way; Flask's JSON
+provider still refuses such text in any body a handler reads.)
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -19,6 +23,8 @@ from shopify_loyalty.errors import InvalidInput
 
 UNSTORABLE = re.compile("[\\x00\\ud800-\\udfff]")
 MESSAGE = "holds a NUL character or a lone surrogate, which cannot be stored"
+# The paths whose form fields and JSON bodies are checked before the request is handled.
+CHECKED_BODIES = ("/admin/", "/proxy/")
 
 
 class UnstorableText(ValueError):
@@ -54,22 +60,37 @@ class StorableJSONProvider(DefaultJSONProvider):
         return value
 
 
-def refuse_unstorable_parameters() -> None:
-    """Before every request: the query parameters. (The admin pages' forms check their own
-    fields and show the error beside the field.)"""
-    if (refused := unstorable_parameter_error(request.args)) is not None:
+def refuse_unstorable_input() -> None:
+    """Before every request: the query parameters, then the admin's and the app proxy's
+    form fields or JSON body. The first text that cannot be stored is a 400 naming it."""
+    refused = unstorable_parameter_error(request.args)
+    if refused is None and request.path.startswith(CHECKED_BODIES):
+        refused = unstorable_body_error()
+    if refused is not None:
         raise refused
 
 
 def unstorable_parameter_error(args: MultiDict[str, str]) -> InvalidInput | None:
-    """The error for the first query parameter that cannot be stored, if any."""
+    """The error for the first query parameter or form field that cannot be stored, if any."""
     for key, value in args.items(multi=True):
         if UNSTORABLE.search(key) or UNSTORABLE.search(value):
             return InvalidInput(f"{key} {MESSAGE}", field=key)
     return None
 
 
+def unstorable_body_error() -> InvalidInput | None:
+    """The error for the first form field or JSON string of the body that cannot be stored.
+    A body that is not JSON at all is left to the handler, which answers it."""
+    if not request.is_json:
+        return unstorable_parameter_error(request.form)
+    try:
+        field = first_unstorable(json.loads(request.get_data(cache=True)))
+    except (ValueError, RecursionError):
+        return None
+    return None if field is None else InvalidInput(f"{field} {MESSAGE}", field=field)
+
+
 def register_storable_input(app: Flask) -> None:
     app.json = StorableJSONProvider(app)
     app.json.sort_keys = False
-    app.before_request(refuse_unstorable_parameters)
+    app.before_request(refuse_unstorable_input)
