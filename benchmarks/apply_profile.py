@@ -2,7 +2,10 @@
 
 Signed ``orders/paid`` deliveries for ``--orders`` distinct members are stored through
 ``POST /webhooks`` (the app in process, no worker running), then applied in this process by
-the worker code the Celery task runs, one message per event id. Figures per applied event:
+the worker code the Celery task runs, one message per event id: a message applies its
+event and the paid orders waiting beside it, up to ``--batch-size`` in one transaction
+(``--batch-size 1``: one event per transaction). The warm-up orders are stored and applied
+before the measured ones are stored. Figures per applied event:
 
 - ``statements``: SQL statements sent (a ``before_cursor_execute`` listener);
 - ``cpu_ms``: this process's CPU (``time.process_time``) plus the CPU the PostgreSQL
@@ -38,6 +41,7 @@ from benchmarks.common import (
     script_parser,
 )
 from shopify_loyalty.app import create_app
+from shopify_loyalty.inbox.batches import BATCH_SIZE
 from shopify_loyalty.inbox.models import DONE, WebhookEvent
 from shopify_loyalty.inbox.worker import InboxWorker
 from shopify_loyalty.points.models import LedgerEntry
@@ -84,11 +88,17 @@ def install_shop(services: Services) -> None:
         )
 
 
-def deliver(app: Any, secret: str, count: int, per_customer: int = 1) -> list[int]:
-    """Store ``count`` signed deliveries through ``POST /webhooks``; their event ids."""
+def deliver(app: Any, secret: str, count: int, per_customer: int = 1, first: int = 0) -> list[int]:
+    """Store ``count`` signed deliveries (orders ``first`` onwards) through
+    ``POST /webhooks``; their event ids."""
     template = json.loads(SAMPLE.read_text())
     client = app.test_client()
-    for number in range(count):
+    services: Services = app.extensions[EXTENSION_KEY]
+    with services.db.sessions() as session:
+        stored_before = session.scalar(
+            select(text("coalesce(max(id), 0)")).select_from(WebhookEvent)
+        )
+    for number in range(first, first + count):
         body = encode_payload(paid_payload(template, number, per_customer))
         response = client.post(
             "/webhooks",
@@ -105,9 +115,14 @@ def deliver(app: Any, secret: str, count: int, per_customer: int = 1) -> list[in
         )
         if response.status_code != 200:
             raise RuntimeError(f"delivery refused: {response.status_code} {response.data!r}")
-    services: Services = app.extensions[EXTENSION_KEY]
     with services.db.sessions() as session:
-        return list(session.scalars(select(WebhookEvent.id).order_by(WebhookEvent.id)))
+        return list(
+            session.scalars(
+                select(WebhookEvent.id)
+                .where(WebhookEvent.id > stored_before)
+                .order_by(WebhookEvent.id)
+            )
+        )
 
 
 class PostgresCpu:
@@ -147,7 +162,8 @@ class PostgresCpu:
 
 
 def apply_events(worker: InboxWorker, event_ids: list[int]) -> None:
-    """What the Celery task does with each message: claim the event, then apply it."""
+    """What the Celery task does with each message: claim the event (and the paid orders
+    waiting beside it), then apply them."""
     for event_id in event_ids:
         worker.apply_one(event_id)
 
@@ -168,13 +184,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     app = create_app(load_settings(env), start_worker=False)
     services: Services = app.extensions[EXTENSION_KEY]
     install_shop(services)
-    event_ids = deliver(
-        app, env["SHOPIFY_API_SECRET"], args.orders + args.warm_up, args.orders_per_customer
-    )
-    worker = InboxWorker(services)
+    secret, per_customer = env["SHOPIFY_API_SECRET"], args.orders_per_customer
+    worker = InboxWorker(services, batch_size=args.batch_size)
     # Warm up: the first events compile statements and fill caches.
-    apply_events(worker, event_ids[: args.warm_up])
-    measured = event_ids[args.warm_up :]
+    apply_events(worker, deliver(app, secret, args.warm_up, per_customer))
+    measured = deliver(app, secret, args.orders, per_customer, first=args.warm_up)
 
     statements: list[str] = []
     log: list[str] = []
@@ -194,7 +208,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for event_id in measured:
             before = len(statements)
             apply_events(worker, [event_id])
-            log.append(f"-- event {event_id}: {len(statements) - before} statements")
+            log.append(f"-- message for event {event_id}: {len(statements) - before} statements")
             log.extend(statements[before:])
     else:
         apply_events(worker, measured)
@@ -216,6 +230,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
         "orders": applied,
         "orders_per_customer": args.orders_per_customer,
+        "batch_size": args.batch_size,
         "statements_per_event": round(len(statements) / applied, 2),
         "python_cpu_ms_per_event": round(cpu * 1000 / applied, 2),
         "postgres_cpu_ms_per_event": round(pg_cpu * 1000 / applied, 2),
@@ -235,6 +250,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--warm-up", type=int, default=50, help="applied before measuring")
     parser.add_argument(
         "--orders-per-customer", type=int, default=1, help="1: every order from a new member"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=BATCH_SIZE,
+        help="paid orders applied in one transaction (1: each in its own)",
     )
     parser.add_argument("--profile", help="write a cProfile of the applying phase here")
     parser.add_argument("--statement-log", help="write every statement sent, per event")

@@ -5,6 +5,10 @@ lets the second of them skip the round trip. A memo lives exactly as long as wha
 remembers is sure to hold: it is dropped when the outermost transaction ends (commit or
 rollback, when other transactions may change the rows) and whenever any savepoint rolls back
 (what was written and remembered inside it is gone).
+
+Several events may be applied in one transaction. Between two of them every memo is
+dropped except those named with ``lasts_the_transaction``: what one event remembered about
+its own work (a member it just created, say) must not short-cut the next event's lookups.
 """
 
 from __future__ import annotations
@@ -15,6 +19,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 MEMOS_KEY = "loyalty.transaction_memos"
+_WHOLE_TRANSACTION: set[str] = set()
+
+
+def lasts_the_transaction(name: str) -> str:
+    """Name a memo that stays true from one event of a transaction to the next (frozen
+    settings, locks held, rows marked); returns ``name``."""
+    _WHOLE_TRANSACTION.add(name)
+    return name
 
 
 def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
@@ -25,6 +37,14 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
 
 def forget_transaction_memos(session: Session) -> None:
     session.info.pop(MEMOS_KEY, None)
+
+
+def forget_event_memos(session: Session) -> None:
+    """Before the next event of the same transaction: keep only the memos that last the
+    transaction."""
+    memos: dict[str, dict[Any, Any]] = session.info.get(MEMOS_KEY, {})
+    for name in [name for name in memos if name not in _WHOLE_TRANSACTION]:
+        del memos[name]
 
 
 @event.listens_for(Session, "after_transaction_end")

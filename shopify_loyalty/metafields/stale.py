@@ -20,14 +20,14 @@ from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.metafields.models import CustomerMetafieldSync
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.transaction_memo import transaction_memo
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
 from shopify_loyalty.unique_rows import insert_unless_present
 
 FLUSH_JOB = "metafields.flush"
 # How long a flush waits for more events of the same burst.
 FLUSH_DELAY = timedelta(seconds=3)
-MARKED_MEMO = "metafields.marked_stale"
-SCHEDULED_MEMO = "metafields.flush_scheduled"
+MARKED_MEMO = lasts_the_transaction("metafields.marked_stale")
+SCHEDULED_MEMO = lasts_the_transaction("metafields.flush_scheduled")
 
 
 def mark_metafields_stale(session: Session, shop: Shop, customer: Customer | None) -> None:

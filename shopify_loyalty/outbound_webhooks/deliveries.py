@@ -25,6 +25,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue, job
 from shopify_loyalty.outbound_webhooks.config import retry_base_seconds
+from shopify_loyalty.outbound_webhooks.endpoints import endpoints_of_transaction
 from shopify_loyalty.outbound_webhooks.models import (
     ACTIVE,
     DELIVERED,
@@ -56,9 +57,7 @@ USER_AGENT = "shopify-loyalty-webhooks/1"
 
 
 def queue_deliveries(session: Session, shop: Shop, event: ProgramEvent) -> None:
-    for endpoint in session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.shop_id == shop.id)
-    ):
+    for endpoint in endpoints_of_transaction(session, shop):
         if event.topic not in endpoint.topic_list:
             continue
         delivery = WebhookDelivery(

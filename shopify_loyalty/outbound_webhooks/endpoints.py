@@ -23,6 +23,7 @@ from shopify_loyalty.outbound_webhooks.models import (
 from shopify_loyalty.outbound_webhooks.signing import new_secret
 from shopify_loyalty.program_events.topics import ALL_TOPICS
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import transaction_memo
 
 MAX_ENDPOINTS = 10
 MAX_DESCRIPTION = 255
@@ -34,6 +35,19 @@ class NewSecret:
 
     endpoint: WebhookEndpoint
     secret: str
+
+
+ENDPOINTS_MEMO = "outbound_webhooks.endpoints"
+
+
+def endpoints_of_transaction(session: Session, shop: Shop) -> list[WebhookEndpoint]:
+    """The shop's endpoints, read once per transaction: telling the facts of many orders
+    queues deliveries for each of their events. Creating or deleting an endpoint in the
+    same transaction drops the copy; other changes are made to these very objects."""
+    memo: dict[int, list[WebhookEndpoint]] = transaction_memo(session, ENDPOINTS_MEMO)
+    if shop.id not in memo:
+        memo[shop.id] = shop_endpoints(session, shop)
+    return memo[shop.id]
 
 
 def shop_endpoints(session: Session, shop: Shop) -> list[WebhookEndpoint]:
@@ -80,6 +94,7 @@ def create_endpoint(
     )
     session.add(endpoint)
     session.flush()
+    transaction_memo(session, ENDPOINTS_MEMO).pop(shop.id, None)
     return NewSecret(endpoint, secret)
 
 
@@ -133,6 +148,7 @@ def rotate_secret(session: Session, shop: Shop, cipher: TokenCipher, endpoint_id
 
 def delete_endpoint(session: Session, shop: Shop, endpoint_id: int) -> None:
     session.delete(find_endpoint(session, shop, endpoint_id))
+    transaction_memo(session, ENDPOINTS_MEMO).pop(shop.id, None)
 
 
 def _known_fields(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> None:

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.transaction_memo import transaction_memo
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
 
-HELD_ORDER_LOCKS = "points.held_order_locks"
+HELD_ORDER_LOCKS = lasts_the_transaction("points.held_order_locks")
 
 
 def lock_customer(session: Session, customer: Customer) -> None:

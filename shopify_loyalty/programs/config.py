@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.errors import InvalidInput
 from shopify_loyalty.programs.models import ProgramConfig
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.transaction_memo import transaction_memo
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
 
 
 class Section(Protocol):
@@ -29,8 +29,8 @@ class Section(Protocol):
 
 S = TypeVar("S", bound=Section)
 
-SECTIONS_MEMO = "program_config_sections"
-LOADED_MEMO = "program_config_loaded"
+SECTIONS_MEMO = lasts_the_transaction("program_config_sections")
+LOADED_MEMO = lasts_the_transaction("program_config_loaded")
 
 
 def setting(

@@ -1,0 +1,30 @@
+"""Which events are applied several to a transaction, and whose they are.
+
+Paid orders are by far the most frequent event and each touches only its own order and
+customer (and, through them, the customer's stamp card, tier, referral and messages), so a
+worker applies the paid orders waiting together in one transaction. Every other topic is
+applied in its own: uninstalls, redactions and refunds are rare, and some of them change a
+whole shop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BATCHED_TOPIC = "orders/paid"
+# Twenty orders share one claim, one commit and one telling of facts; a batch that fails is
+# applied again one event at a time, so it is kept short.
+BATCH_SIZE = 20
+
+
+def batch_customer(topic: str, payload: Any) -> int | None:
+    """The Shopify customer a batched event is about (None for a guest checkout)."""
+    if topic != BATCHED_TOPIC or not isinstance(payload, dict):
+        return None
+    customer = payload.get("customer")
+    if not isinstance(customer, dict):
+        return None
+    try:
+        return int(customer["id"])
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -1,0 +1,260 @@
+"""Paid orders applied several to a transaction leave exactly what one transaction per event
+leaves: the same customers, orders, ledger, stamps, tiers, messages and program events.
+
+The same deliveries go to two shops; the worker applies the first shop's one event per
+transaction and the second shop's in batches. A refund and a cancellation among them are
+applied on their own, between batches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from shopify_loyalty.db import Base
+from shopify_loyalty.inbox.models import DONE, FAILED, PENDING, WebhookEvent
+from shopify_loyalty.inbox.worker import InboxWorker, Result
+from shopify_loyalty.services import Services
+from shopify_loyalty.standin.webhook_sender import WebhookSender
+from tests.conftest import sample
+
+ONE_AT_A_TIME = "one-at-a-time.myshopify.com"
+BATCHED = "batched.myshopify.com"
+ANNA, BEN, CARA = 6_100_000_000_001, 6_100_000_000_002, 6_100_000_000_003
+
+# Per table: the columns compared. Customer ids are compared as Shopify ids, and moments
+# in stored text are left out: the two shops' events are applied a few seconds apart.
+COMPARED = {
+    "customers": "shopify_customer_id, email, first_name, last_name",
+    "orders": "shopify_order_id, customer_id, name, subtotal, refunded_subtotal, cancelled_at",
+    "refunds": "shopify_refund_id, shopify_order_id, subtotal",
+    "ledger_entries": "customer_id, points, reason, source, idempotency_key, shopify_order_id",
+    "stamp_cards": "customer_id, card_number, collected, completed_cards",
+    "stamp_entries": "customer_id, kind, card_number, stamps, idempotency_key, shopify_order_id",
+    "tier_memberships": "customer_id, tier_key",
+    "tier_moves": "customer_id, from_tier, to_tier, reason, qualifying_value",
+    "notification_messages": "customer_id, kind, event_key, recipient, data, status",
+    "program_events": "customer_id, topic, event_key, data",
+}
+# Keys that name a customer by our own id: "tier_entry:<customer id>:silver".
+CUSTOMER_KEY = re.compile(r"^([a-z_.]+):(\d+)(?=:|$)")
+MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?")
+
+
+@pytest.fixture
+def worker_held(services: Services) -> Iterator[None]:
+    """The app's own worker stopped, so the test applies the deliveries itself."""
+    assert services.worker is not None
+    services.worker.stop()
+    try:
+        yield
+    finally:
+        services.worker.start()
+
+
+def paid(order_id: int, customer: int | None, amount: str) -> tuple[str, dict[str, Any]]:
+    payload = sample("orders/paid", id=order_id, name=f"#{order_id % 10_000}")
+    if customer is None:
+        payload["customer"] = None
+    else:
+        payload["customer"]["id"] = customer
+        payload["customer"]["email"] = f"{customer}@example.com"
+    payload["subtotal_price"] = payload["current_subtotal_price"] = amount
+    payload["subtotal_price_set"]["shop_money"]["amount"] = amount
+    return "orders/paid", payload
+
+
+def refund(refund_id: int, order_id: int, amount: str) -> tuple[str, dict[str, Any]]:
+    payload = sample("refunds/create", id=refund_id, order_id=order_id)
+    line = payload["refund_line_items"][0]
+    line["subtotal"] = amount
+    line["subtotal_set"]["shop_money"]["amount"] = amount
+    return "refunds/create", payload
+
+
+def cancelled(order_id: int, customer: int) -> tuple[str, dict[str, Any]]:
+    payload = sample("orders/cancelled", id=order_id)
+    payload["customer"]["id"] = customer
+    return "orders/cancelled", payload
+
+
+# Anna orders three times (twice in the first batch), Ben's order comes twice as two
+# deliveries, a guest buys, Cara's order is cancelled and Anna's first is part refunded.
+SCENARIO = [
+    paid(7_100_000_000_001, ANNA, "30.00"),
+    paid(7_100_000_000_002, BEN, "20.00"),
+    paid(7_100_000_000_003, ANNA, "250.00"),
+    paid(7_100_000_000_004, None, "15.00"),
+    paid(7_100_000_000_005, CARA, "10.00"),
+    paid(7_100_000_000_002, BEN, "20.00"),
+    refund(7_200_000_000_001, 7_100_000_000_001, "10.00"),
+    paid(7_100_000_000_006, ANNA, "40.00"),
+    cancelled(7_100_000_000_005, CARA),
+    paid(7_100_000_000_007, BEN, "65.00"),
+    paid(7_100_000_000_008, CARA, "12.00"),
+]
+
+
+def deliver_all(sender: WebhookSender, shop: str, deliveries: list[tuple[str, Any]]) -> None:
+    for topic, payload in deliveries:
+        response = sender.deliver(
+            shop, topic, payload, event_id=str(uuid.uuid4()), webhook_id=str(uuid.uuid4())
+        )
+        assert response.status_code == 200, response.text
+
+
+def snapshot(services: Services, shop: str) -> dict[str, list[tuple[Any, ...]]]:
+    """What the shop's events left, table by table, in a form two shops can share."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with services.db.sessions() as session:
+        shop_id = session.scalar(text("SELECT id FROM shops WHERE domain = :d"), {"d": shop})
+        shopify_ids: dict[int, int] = dict(
+            session.execute(
+                text("SELECT id, shopify_customer_id FROM customers WHERE shop_id = :s"),
+                {"s": shop_id},
+            ).all()
+        )
+        for table, columns in COMPARED.items():
+            names = [name.strip() for name in columns.split(",")]
+            rows_of = Base.metadata.tables[table]
+            rows = session.execute(
+                select(*(rows_of.c[name] for name in names)).where(rows_of.c.shop_id == shop_id)
+            ).all()
+            found[table] = sorted(
+                (
+                    tuple(_comparable(n, v, shopify_ids) for n, v in zip(names, row, strict=True))
+                    for row in rows
+                ),
+                key=repr,
+            )
+        statuses = session.scalars(
+            select(WebhookEvent.status).where(WebhookEvent.shop_domain == shop)
+        ).all()
+        found["webhook_events"] = sorted((status,) for status in statuses)
+    return found
+
+
+def _comparable(name: str, value: Any, shopify_ids: dict[int, int]) -> Any:
+    if name == "customer_id":
+        return shopify_ids.get(value)
+    if name == "cancelled_at":
+        return value is not None
+    if name == "data" and isinstance(value, str):
+        data = json.loads(value)
+        return json.dumps(_without_moments(data, shopify_ids), sort_keys=True)
+    if name == "event_key" and isinstance(value, str):
+        # Event keys name rows by our own ids ("ledger:<row id>"), which differ per shop.
+        return re.sub(r"\d+", "#", value)
+    if name == "idempotency_key" and isinstance(value, str):
+        return CUSTOMER_KEY.sub(
+            lambda m: f"{m[1]}:customer {shopify_ids.get(int(m[2]), m[2])}", value
+        )
+    if isinstance(value, str):
+        return MOMENT.sub("<moment>", value)
+    return value
+
+
+def _without_moments(data: Any, shopify_ids: dict[int, int]) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_moments(v, shopify_ids) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_without_moments(v, shopify_ids) for v in data]
+    if isinstance(data, str):
+        return MOMENT.sub("<moment>", data)
+    return data
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_batched_paid_orders_leave_what_one_transaction_each_leaves(
+    install: Callable[[str], None], sender: WebhookSender, services: Services
+) -> None:
+    results = {}
+    for shop, batch_size in ((ONE_AT_A_TIME, 1), (BATCHED, 20)):
+        install(shop)
+        deliver_all(sender, shop, SCENARIO)
+        worker = InboxWorker(services, batch_size=batch_size)
+        assert worker.run_until_idle() >= len(SCENARIO)
+        results[shop] = snapshot(services, shop)
+
+    one, batched = results[ONE_AT_A_TIME], results[BATCHED]
+    assert one["webhook_events"] == [(DONE,)] * len(SCENARIO)
+    # The scenario exercised what it is about: credits and take-backs, stamps, messages.
+    assert len(one["ledger_entries"]) >= 8
+    assert any(points < 0 for _, points, *_ in one["ledger_entries"])
+    assert one["stamp_entries"] and one["notification_messages"] and one["program_events"]
+    for table in one:
+        assert batched[table] == one[table], table
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_a_message_applies_the_paid_orders_waiting_beside_its_own_event(
+    shop: str, sender: WebhookSender, services: Services
+) -> None:
+    deliver_all(sender, shop, [paid(7_300_000_000_000 + n, ANNA, "10.00") for n in range(5)])
+    deliver_all(sender, shop, [refund(7_400_000_000_001, 7_300_000_000_001, "5.00")])
+    events = event_ids(services, shop)
+    worker = InboxWorker(services)
+
+    # A refund is applied on its own.
+    assert worker.apply_one(events[5]) == Result.DONE
+    assert statuses(services, events) == [PENDING] * 5 + [DONE]
+    # The message for the third order applies all five, in the order they came.
+    assert worker.apply_one(events[2]) == Result.DONE
+    assert statuses(services, events) == [DONE] * 6
+    # The first order's own message finds it applied.
+    assert worker.apply_one(events[0]) == Result.LOST
+    with services.db.sessions() as session:
+        points = session.scalar(text("SELECT sum(points) FROM ledger_entries"))
+    assert points == 5 * 10 - 5
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_a_bad_event_in_a_batch_fails_alone_and_the_others_are_applied(
+    shop: str, sender: WebhookSender, services: Services
+) -> None:
+    broken = paid(7_500_000_000_002, BEN, "10.00")
+    broken[1]["customer"]["id"] = "not a number"
+    deliver_all(
+        sender,
+        shop,
+        [paid(7_500_000_000_001, ANNA, "10.00"), broken, paid(7_500_000_000_003, CARA, "10.00")],
+    )
+    events = event_ids(services, shop)
+    worker = InboxWorker(services)
+
+    assert worker.apply_one(events[0]) == Result.DONE
+    assert statuses(services, events) == [DONE, FAILED, DONE]
+    with services.db.sessions() as session:
+        error = session.scalar(select(WebhookEvent.last_error).where(WebhookEvent.id == events[1]))
+        credited = session.scalars(
+            text("SELECT shopify_order_id FROM ledger_entries ORDER BY shopify_order_id")
+        ).all()
+    assert error is not None and error.startswith("invalid payload")
+    assert credited == [7_500_000_000_001, 7_500_000_000_003]
+
+
+def event_ids(services: Services, shop: str) -> list[int]:
+    with services.db.sessions() as session:
+        return list(
+            session.scalars(
+                select(WebhookEvent.id)
+                .where(WebhookEvent.shop_domain == shop)
+                .order_by(WebhookEvent.id)
+            )
+        )
+
+
+def statuses(services: Services, events: list[int]) -> list[str]:
+    with services.db.sessions() as session:
+        found = dict(
+            session.execute(
+                select(WebhookEvent.id, WebhookEvent.status).where(WebhookEvent.id.in_(events))
+            ).all()
+        )
+    return [found[event_id] for event_id in events]
