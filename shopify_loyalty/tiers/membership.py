@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.customers.records import created_in_this_transaction
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.metafields.stale import mark_metafields_stale
@@ -38,8 +39,11 @@ from shopify_loyalty.tiers.models import TierMembership, TierMove
 from shopify_loyalty.tiers.qualifying import TIER_ENTRY_BONUS, qualifying_value, qualifying_values
 from shopify_loyalty.tiers.rules import TierConfig, TierLevel
 from shopify_loyalty.tiers.tier_discounts import queue_program_sync
+from shopify_loyalty.transaction_memo import transaction_memo
 
 REEVALUATION_BATCH = 200
+# The memberships this transaction inserted, by customer id.
+CREATED_MEMO = "tiers.memberships_created"
 
 ORDER = "order"
 REEVALUATION = "reevaluation"
@@ -59,6 +63,14 @@ class ReevaluationSummary:
 def membership_of(
     session: Session, shop: Shop, customer: Customer, *, lock: bool = False
 ) -> TierMembership | None:
+    """The customer's membership row (locked with ``lock``); None before their first.
+
+    A customer this transaction created has none but the one it made itself: no other
+    transaction can point a row at them yet.
+    """
+    if created_in_this_transaction(session, customer):
+        made: dict[int, TierMembership] = transaction_memo(session, CREATED_MEMO)
+        return made.get(customer.id)
     query = select(TierMembership).where(
         TierMembership.shop_id == shop.id, TierMembership.customer_id == customer.id
     )
@@ -273,6 +285,7 @@ def _membership_for_update(
         found = membership_of(session, shop, customer, lock=True)
         assert found is not None
         return found
+    transaction_memo(session, CREATED_MEMO)[customer.id] = membership
     return membership
 
 
