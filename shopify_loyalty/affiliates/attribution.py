@@ -36,7 +36,7 @@ from shopify_loyalty.affiliates.models import (
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.orders.models import Order
-from shopify_loyalty.orders.records import find_order
+from shopify_loyalty.orders.records import find_order, inserted_in_this_transaction
 from shopify_loyalty.points.order_facts import sync_refunded_subtotal
 from shopify_loyalty.points.rules import PointsConfig, available_from
 from shopify_loyalty.programs.config import load
@@ -52,7 +52,11 @@ def credit_affiliate(
     payload: dict[str, Any],
 ) -> AffiliateConversion | None:
     """Record the affiliate conversion the paid ``order`` carries, if any (see module)."""
-    existing = conversion_for_order(session, shop, order.shopify_order_id)
+    existing = (
+        None
+        if inserted_in_this_transaction(session, order)
+        else conversion_for_order(session, shop, order.shopify_order_id)
+    )
     if existing is not None:
         settle_conversion(existing, order)
         return existing

@@ -21,6 +21,8 @@ from shopify_loyalty.unique_rows import insert_unless_present
 # (``points.order_facts.order_refunds``).
 ORDERS_MEMO = "orders.found"
 REFUNDS_MEMO = "orders.refunds"
+# The orders this transaction inserted, by (shop id, Shopify order id).
+INSERTED_MEMO = "orders.inserted"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,13 @@ def find_orders(session: Session, shop: Shop, shopify_order_ids: Iterable[int]) 
     return orders
 
 
+def inserted_in_this_transaction(session: Session, order: Order) -> bool:
+    """True when this transaction's paid event inserted the order: no earlier paid event
+    of it can have left rows behind (each stores the order first), and a concurrent one
+    waits for this transaction at that insert."""
+    return (order.shop_id, order.shopify_order_id) in transaction_memo(session, INSERTED_MEMO)
+
+
 def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:
     """The order row, created on its first paid delivery; later copies change nothing."""
     # Usually the first event about the order: inserting first saves a lookup.
@@ -82,6 +91,7 @@ def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:
     inserted = insert_unless_present(session, new)
     if inserted is not None:
         transaction_memo(session, ORDERS_MEMO)[(shop.id, paid.shopify_order_id)] = inserted
+        transaction_memo(session, INSERTED_MEMO)[(shop.id, paid.shopify_order_id)] = True
         return inserted
     order = find_order(session, shop, paid.shopify_order_id)
     assert order is not None
