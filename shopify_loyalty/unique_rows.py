@@ -9,6 +9,7 @@ transaction usable either way. Other databases keep the savepoint.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, inspect
@@ -38,15 +39,35 @@ def insert_unless_present(session: Session, row: M) -> M | None:
         except IntegrityError:
             return None
         return row
+    statement = insert_ignoring_conflicts(dialect, model).values(_values_of(row))
+    stored: M | None = session.scalars(statement.returning(model)).first()
+    return stored
+
+
+def insert_all_unless_present(session: Session, rows: Sequence[M]) -> list[M]:
+    """:func:`insert_unless_present` for several new rows of one model, in one statement
+    on PostgreSQL and SQLite: the stored copies of those that had no stored twin, in the
+    order of ``rows`` (their ids in that order too)."""
+    if not rows:
+        return []
+    model = type(rows[0])
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite") or len(rows) == 1:
+        return [stored for row in rows if (stored := insert_unless_present(session, row))]
+    statement = insert_ignoring_conflicts(dialect, model).values([_values_of(row) for row in rows])
+    stored = list(session.scalars(statement.returning(model)))
+    stored.sort(key=lambda row: row.id)
+    return stored
+
+
+def _values_of(row: Base) -> dict[str, Any]:
+    """The column values given to a new row (defaults are filled in by the insert)."""
     state: dict[str, Any] = inspect(row).dict
-    values = {
+    return {
         attribute.key: state[attribute.key]
-        for attribute in inspect(model).column_attrs
+        for attribute in inspect(type(row)).column_attrs
         if attribute.key in state
     }
-    statement = insert_ignoring_conflicts(dialect, model).values(values).returning(model)
-    stored: M | None = session.scalars(statement).first()
-    return stored
 
 
 def insert_ignoring_conflicts(dialect: str, model: type[Base]) -> Insert:

@@ -55,7 +55,7 @@ from shopify_loyalty.stamps.order_facts import (
     record_refund,
 )
 from shopify_loyalty.stamps.rules import StampConfig, order_qualifies, reward_spec_of
-from shopify_loyalty.unique_rows import insert_unless_present
+from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
 
 STAMP_CARD_SOURCE = "stamp_card"
 
@@ -152,21 +152,92 @@ def stamp_order(
     facts = record_paid(session, shop, config, order, customer, line_items)
     if not config.enabled:
         return None
-    card = join_stamp_card(session, shop, customer, config=config)
-    if card is None or not order_qualifies(facts_of(facts)):
-        return None
-    entry = _append(
-        session,
-        card,
-        kind=ORDER,
-        card_number=card.card_number,
-        stamps=1,
-        key=f"order:{order.shopify_order_id}",
-        order_id=order.shopify_order_id,
-    )
+    qualifies = order_qualifies(facts_of(facts))
+    if created_in_this_transaction(session, customer):
+        card, entry = _join_with_first_order(session, shop, customer, config, order, qualifies)
+    else:
+        card = join_stamp_card(session, shop, customer, config=config)
+        if card is None or not qualifies:
+            return None
+        entry = _append(
+            session,
+            card,
+            kind=ORDER,
+            card_number=card.card_number,
+            stamps=1,
+            key=f"order:{order.shopify_order_id}",
+            order_id=order.shopify_order_id,
+        )
     if entry is not None and card.collected >= config.card_size:
         _complete_card(session, shop, customer, card, config)
     return entry
+
+
+def _join_with_first_order(
+    session: Session,
+    shop: Shop,
+    customer: Customer,
+    config: StampConfig,
+    order: Order,
+    qualifies: bool,
+) -> tuple[StampCard, StampEntry | None]:
+    """What :func:`join_stamp_card` and the order's stamp do for a customer this transaction
+    created, in two inserts: the entries (joining, and the order's stamp when it qualifies),
+    then the card holding them. Nobody else can have a card or entries of theirs yet; a row
+    found all the same is taken as it stands, as :func:`join_stamp_card` would."""
+    now = utcnow()
+
+    def entry(
+        kind: str, stamps: int, key: str, order_id: int | None, note: str | None
+    ) -> StampEntry:
+        return StampEntry(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            kind=kind,
+            card_number=1,
+            stamps=stamps,
+            idempotency_key=key,
+            shopify_order_id=order_id,
+            note=note,
+            created_at=now,
+        )
+
+    wanted = [
+        entry(
+            JOINED,
+            config.head_start,
+            f"joined:{customer.id}",
+            None,
+            "head start on joining" if config.head_start else None,
+        )
+    ]
+    if qualifies:
+        order_key = f"order:{order.shopify_order_id}"
+        wanted.append(entry(ORDER, 1, order_key, order.shopify_order_id, None))
+    stored = insert_all_unless_present(session, wanted)
+    state = CardState(card_number=1, collected=0, completed_cards=0)
+    for written in stored:
+        state = _after(state, written)
+    card = insert_unless_present(
+        session,
+        StampCard(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            card_number=state.card_number,
+            collected=state.collected,
+            completed_cards=state.completed_cards,
+            updated_at=now,
+        ),
+    )
+    if card is None:
+        card = _locked_card(session, shop, customer.id)
+        assert card is not None
+        for written in stored:
+            _bring_along(card, written)
+    if stored:
+        mark_metafields_stale(session, shop, customer)
+    stamp = next((written for written in stored if written.kind == ORDER), None)
+    return card, stamp
 
 
 def take_back_stamp(
@@ -335,16 +406,21 @@ def _append(
         )
     if entry is None:
         return None
-    state = _after(CardState(card.card_number, card.collected, card.completed_cards), entry)
-    card.card_number = state.card_number
-    card.collected = state.collected
-    card.completed_cards = state.completed_cards
-    card.updated_at = utcnow()
+    _bring_along(card, entry)
     customer = session.get(Customer, card.customer_id)
     shop = session.get(Shop, card.shop_id)
     if shop is not None:
         mark_metafields_stale(session, shop, customer)
     return entry
+
+
+def _bring_along(card: StampCard, entry: StampEntry) -> None:
+    """The cached card after ``entry``."""
+    state = _after(CardState(card.card_number, card.collected, card.completed_cards), entry)
+    card.card_number = state.card_number
+    card.collected = state.collected
+    card.completed_cards = state.completed_cards
+    card.updated_at = utcnow()
 
 
 def export_stamp_history(session: Session, shop: Shop, customer: Customer) -> dict[str, Any]:
