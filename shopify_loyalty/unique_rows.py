@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, inspect
+from sqlalchemy import Column, Insert, Row, Table, UniqueConstraint, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shopify_loyalty.db import Base
 
@@ -27,10 +28,9 @@ def insert_unless_present(session: Session, row: M) -> M | None:
     """Store ``row`` (new, not added to the session) unless a stored row has one of its
     unique keys; returns the stored row, or None when such a row was there.
 
-    The row returned is the one to use from then on: on PostgreSQL and SQLite it is a
-    persistent copy of ``row`` read back by ``RETURNING``, with its id and defaults.
+    The row returned is the one to use from then on: on PostgreSQL and SQLite it is
+    ``row`` itself, made persistent with what ``RETURNING`` read back (its id and defaults).
     """
-    model = type(row)
     dialect = session.get_bind().dialect.name
     if dialect not in ("postgresql", "sqlite"):
         try:
@@ -39,40 +39,103 @@ def insert_unless_present(session: Session, row: M) -> M | None:
         except IntegrityError:
             return None
         return row
-    statement = insert_ignoring_conflicts(dialect, model).values(_values_of(row))
-    stored: M | None = session.scalars(statement.returning(model)).first()
-    return stored
+    shape = _shape_of(dialect, type(row))
+    if session.autoflush:
+        session.flush()
+    stored = session.connection().execute(shape.statement, shape.values_of(row)).first()
+    if stored is None:
+        return None
+    shape.attach(session, row, stored)
+    return row
 
 
 def insert_all_unless_present(session: Session, rows: Sequence[M]) -> list[M]:
     """:func:`insert_unless_present` for several new rows of one model, in one statement
-    on PostgreSQL and SQLite: the stored copies of those that had no stored twin, in the
-    order of ``rows`` (their ids in that order too)."""
+    on PostgreSQL and SQLite: those that had no stored twin, stored, in the order of
+    ``rows`` (their ids in that order too)."""
     if not rows:
         return []
-    model = type(rows[0])
     dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite") or len(rows) == 1:
+    shape = _shape_of(dialect, type(rows[0])) if dialect in ("postgresql", "sqlite") else None
+    given = [shape.values_of(row) for row in rows] if shape else []
+    if (
+        shape is None
+        or len(rows) < 2
+        or not shape.unique_keys
+        or any(key not in values for values in given for key in shape.unique_keys)
+    ):
+        # One by one: rows read back could not be told apart.
         return [stored for row in rows if (stored := insert_unless_present(session, row))]
-    statement = insert_ignoring_conflicts(dialect, model).values([_values_of(row) for row in rows])
-    stored = list(session.scalars(statement.returning(model)))
-    stored.sort(key=lambda row: row.id)
-    return stored
-
-
-def _values_of(row: Base) -> dict[str, Any]:
-    """The column values given to a new row (defaults are filled in by the insert)."""
-    state: dict[str, Any] = inspect(row).dict
-    return {
-        attribute.key: state[attribute.key]
-        for attribute in inspect(type(row)).column_attrs
-        if attribute.key in state
+    if session.autoflush:
+        session.flush()
+    by_key = {
+        tuple(values[key] for key in shape.unique_keys): row
+        for values, row in zip(given, rows, strict=True)
     }
+    returned = session.connection().execute(shape.statement, given)
+    kept: list[M] = []
+    for stored in sorted(returned, key=lambda found: found[shape.id_index]):
+        row = by_key[tuple(stored[index] for index in shape.unique_indexes)]
+        shape.attach(session, row, stored)
+        kept.append(row)
+    return kept
 
 
-def insert_ignoring_conflicts(dialect: str, model: type[Base]) -> Insert:
-    """``INSERT ... ON CONFLICT DO NOTHING`` into ``model``'s table, on PostgreSQL or SQLite
-    (the two dialects that have it; ``dialect`` is the bind's dialect name)."""
+class _Shape:
+    """A model's ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` every column, built once:
+    sent on the session's connection, it skips the ORM's statement building and row
+    reading, which cost more than the round trip."""
+
+    def __init__(self, dialect: str, model: type[Base]) -> None:
+        mapper = inspect(model)
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        self.attributes = [
+            (attribute.key, column)
+            for attribute in mapper.column_attrs
+            for column in attribute.columns[:1]
+            if isinstance(column, Column) and column.table is table
+        ]
+        columns = [column for _, column in self.attributes]
+        self.statement = insert_ignoring_conflicts(dialect, table).returning(*columns)
+        self.id_index = next(i for i, column in enumerate(columns) if column.primary_key)
+        # The columns of its unique keys, by which a row read back is told from the others.
+        keyed = {
+            column
+            for constraint in table.constraints
+            if isinstance(constraint, UniqueConstraint)
+            for column in constraint.columns
+        } | {column for index in table.indexes if index.unique for column in index.columns}
+        self.unique_indexes = [i for i, column in enumerate(columns) if column in keyed]
+        self.unique_keys = [columns[i].key for i in self.unique_indexes]
+
+    def values_of(self, row: Base) -> dict[str, Any]:
+        """The values given to the new row (defaults are filled in by the insert)."""
+        state: dict[str, Any] = inspect(row).dict
+        return {column.key: state[key] for key, column in self.attributes if key in state}
+
+    def attach(self, session: Session, row: Base, stored: Row[Any]) -> None:
+        """``row`` as stored: its columns as read back, persistent in ``session``."""
+        for (key, _), value in zip(self.attributes, stored, strict=True):
+            set_committed_value(row, key, value)
+        make_transient_to_detached(row)
+        session.add(row)
+
+
+_SHAPES: dict[tuple[str, type[Base]], _Shape] = {}
+
+
+def _shape_of(dialect: str, model: type[Base]) -> _Shape:
+    shape = _SHAPES.get((dialect, model))
+    if shape is None:
+        shape = _SHAPES[(dialect, model)] = _Shape(dialect, model)
+    return shape
+
+
+def insert_ignoring_conflicts(dialect: str, model: type[Base] | Table) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` into ``model``'s table (or a table), on
+    PostgreSQL or SQLite (the two dialects that have it; ``dialect`` is the bind's dialect
+    name)."""
     if dialect == "postgresql":
         return postgresql_insert(model).on_conflict_do_nothing()
     if dialect == "sqlite":
