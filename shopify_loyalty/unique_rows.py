@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Insert, Row, Table, UniqueConstraint, inspect
+from sqlalchemy import Column, Insert, Table, UniqueConstraint, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -39,10 +39,10 @@ def insert_unless_present(session: Session, row: M) -> M | None:
         except IntegrityError:
             return None
         return row
-    shape = _shape_of(dialect, type(row))
+    shape = _shape_of(type(row))
     if session.autoflush:
         session.flush()
-    stored = session.connection().execute(shape.statement, shape.values_of(row)).first()
+    stored = session.connection().execute(shape.statements[dialect], shape.values_of(row)).first()
     if stored is None:
         return None
     shape.attach(session, row, stored)
@@ -56,7 +56,7 @@ def insert_all_unless_present(session: Session, rows: Sequence[M]) -> list[M]:
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
-    shape = _shape_of(dialect, type(rows[0])) if dialect in ("postgresql", "sqlite") else None
+    shape = _shape_of(type(rows[0])) if dialect in ("postgresql", "sqlite") else None
     given = [shape.values_of(row) for row in rows] if shape else []
     if (
         shape is None
@@ -72,22 +72,23 @@ def insert_all_unless_present(session: Session, rows: Sequence[M]) -> list[M]:
         tuple(values[key] for key in shape.unique_keys): row
         for values, row in zip(given, rows, strict=True)
     }
-    returned = session.connection().execute(shape.statement, given)
+    returned = session.connection().execute(shape.statements[dialect], given)
     kept: list[M] = []
-    for stored in sorted(returned, key=lambda found: found[shape.id_index]):
-        row = by_key[tuple(stored[index] for index in shape.unique_indexes)]
-        shape.attach(session, row, stored)
+    for written in sorted(returned, key=lambda found: found[shape.id_index]):
+        row = by_key[tuple(written[index] for index in shape.unique_indexes)]
+        shape.attach(session, row, written)
         kept.append(row)
     return kept
 
 
 class _Shape:
-    """A model's ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` every column, built once:
-    sent on the session's connection, it skips the ORM's statement building and row
-    reading, which cost more than the round trip."""
+    """A model's columns, and its ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` every
+    column, built once: sent on the session's connection, it skips the ORM's statement
+    building and row reading, which cost more than the round trip."""
 
-    def __init__(self, dialect: str, model: type[Base]) -> None:
+    def __init__(self, model: type[Base]) -> None:
         mapper = inspect(model)
+        self.mapper = mapper
         table = mapper.local_table
         assert isinstance(table, Table)
         self.attributes = [
@@ -96,9 +97,12 @@ class _Shape:
             for column in attribute.columns[:1]
             if isinstance(column, Column) and column.table is table
         ]
-        columns = [column for _, column in self.attributes]
-        self.statement = insert_ignoring_conflicts(dialect, table).returning(*columns)
-        self.id_index = next(i for i, column in enumerate(columns) if column.primary_key)
+        self.columns = [column for _, column in self.attributes]
+        self.statements = {
+            dialect: insert_ignoring_conflicts(dialect, table).returning(*self.columns)
+            for dialect in ("postgresql", "sqlite")
+        }
+        self.id_index = next(i for i, column in enumerate(self.columns) if column.primary_key)
         # The columns of its unique keys, by which a row read back is told from the others.
         keyed = {
             column
@@ -106,30 +110,55 @@ class _Shape:
             if isinstance(constraint, UniqueConstraint)
             for column in constraint.columns
         } | {column for index in table.indexes if index.unique for column in index.columns}
-        self.unique_indexes = [i for i, column in enumerate(columns) if column in keyed]
-        self.unique_keys = [columns[i].key for i in self.unique_indexes]
+        self.unique_indexes = [i for i, column in enumerate(self.columns) if column in keyed]
+        self.unique_keys = [self.columns[i].key for i in self.unique_indexes]
 
     def values_of(self, row: Base) -> dict[str, Any]:
         """The values given to the new row (defaults are filled in by the insert)."""
         state: dict[str, Any] = inspect(row).dict
         return {column.key: state[key] for key, column in self.attributes if key in state}
 
-    def attach(self, session: Session, row: Base, stored: Row[Any]) -> None:
-        """``row`` as stored: its columns as read back, persistent in ``session``."""
-        for (key, _), value in zip(self.attributes, stored, strict=True):
-            set_committed_value(row, key, value)
+    def attach(self, session: Session, row: Base, stored: Sequence[Any]) -> None:
+        """``row`` (transient) as stored: its columns as read back, persistent in
+        ``session``."""
+        self.fill(row, stored)
         make_transient_to_detached(row)
         session.add(row)
 
+    def fill(self, row: Base, stored: Sequence[Any]) -> None:
+        for (key, _), value in zip(self.attributes, stored[: len(self.attributes)], strict=True):
+            set_committed_value(row, key, value)
 
-_SHAPES: dict[tuple[str, type[Base]], _Shape] = {}
+
+_SHAPES: dict[type[Base], _Shape] = {}
 
 
-def _shape_of(dialect: str, model: type[Base]) -> _Shape:
-    shape = _SHAPES.get((dialect, model))
+def _shape_of(model: type[Base]) -> _Shape:
+    shape = _SHAPES.get(model)
     if shape is None:
-        shape = _SHAPES[(dialect, model)] = _Shape(dialect, model)
+        shape = _SHAPES[model] = _Shape(model)
     return shape
+
+
+def stored_columns(model: type[Base]) -> list[Column[Any]]:
+    """``model``'s columns in the order :func:`stored_object` takes them, for a
+    ``RETURNING`` or a select sent on the session's connection."""
+    return _shape_of(model).columns
+
+
+def stored_object(session: Session, model: type[M], stored: Sequence[Any]) -> M:
+    """The session's object for a row read back with :func:`stored_columns` first (more
+    values after them are left out): the one the session holds, brought up to date as the
+    ORM's ``populate_existing`` would, or a new persistent one."""
+    shape = _shape_of(model)
+    key = shape.mapper.identity_key_from_primary_key((stored[shape.id_index],))
+    held: M | None = session.identity_map.get(key)  # type: ignore[assignment]
+    if held is not None:
+        shape.fill(held, stored)
+        return held
+    row = model()
+    shape.attach(session, row, stored)
+    return row
 
 
 def insert_ignoring_conflicts(dialect: str, model: type[Base] | Table) -> Insert:

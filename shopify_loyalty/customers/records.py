@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, literal_column, select
+from sqlalchemy import Boolean, Insert, Table, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
@@ -14,9 +15,11 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.transaction_memo import transaction_memo
-from shopify_loyalty.unique_rows import insert_unless_present
+from shopify_loyalty.unique_rows import insert_unless_present, stored_columns, stored_object
 
 CREATED_MEMO = "customers.created"
+# What Shopify tells about a customer; a field it leaves out keeps what we have.
+DETAIL_FIELDS = ("email", "first_name", "last_name", "phone", "locale", "shopify_created_at")
 
 
 @dataclass(frozen=True)
@@ -77,33 +80,45 @@ def _upsert_customer(session: Session, shop: Shop, details: CustomerDetails) -> 
     wrote (that one carries the row lock the refresh took).
     """
     now = utcnow()
-    changes: dict[str, Any] = {"deleted_at": None, "updated_at": now}
-    changes.update(_given(details))
-    statement = (
-        postgresql_insert(Customer)
-        .values(shop_id=shop.id, shopify_customer_id=details.shopify_customer_id, **changes)
-        .on_conflict_do_update(
-            index_elements=[Customer.shop_id, Customer.shopify_customer_id],
-            set_=changes,
-            where=Customer.redacted_at.is_(None),
-        )
-        .returning(Customer, literal_column("xmax = 0", Boolean))
-        .execution_options(populate_existing=True)
+    values: dict[str, Any] = {field: getattr(details, field) for field in DETAIL_FIELDS}
+    values.update(
+        shop_id=shop.id,
+        shopify_customer_id=details.shopify_customer_id,
+        deleted_at=None,
+        created_at=now,
+        updated_at=now,
     )
-    row = session.execute(statement).first()
+    if session.autoflush:
+        session.flush()
+    row = session.connection().execute(_upsert_statement(), values).first()
     if row is None:
         return None
-    customer, inserted = row
-    if inserted:
+    customer = stored_object(session, Customer, row)
+    if row[-1]:
         transaction_memo(session, CREATED_MEMO)[customer.id] = True
-    stored: Customer = customer
-    return stored
+    return customer
+
+
+@cache
+def _upsert_statement() -> Insert:
+    """Built once: a detail Shopify left out (None) keeps the stored one."""
+    table = Customer.__table__
+    assert isinstance(table, Table)
+    statement = postgresql_insert(table)
+    kept = {
+        field: func.coalesce(statement.excluded[field], table.c[field]) for field in DETAIL_FIELDS
+    }
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.shop_id, table.c.shopify_customer_id],
+        set_={**kept, "deleted_at": None, "updated_at": statement.excluded.updated_at},
+        where=table.c.redacted_at.is_(None),
+    ).returning(*stored_columns(Customer), literal_column("xmax = 0", Boolean))
 
 
 def _given(details: CustomerDetails) -> dict[str, Any]:
     """The details Shopify sent (a field it left out keeps what we have)."""
     given = {}
-    for field in ("email", "first_name", "last_name", "phone", "locale", "shopify_created_at"):
+    for field in DETAIL_FIELDS:
         value = getattr(details, field)
         if value is not None:
             given[field] = value

@@ -156,9 +156,10 @@ def stamp_order(
     if created_in_this_transaction(session, customer):
         card, entry = _join_with_first_order(session, shop, customer, config, order, qualifies)
     else:
-        card = join_stamp_card(session, shop, customer, config=config)
-        if card is None or not qualifies:
+        joined = join_stamp_card(session, shop, customer, config=config)
+        if joined is None or not qualifies:
             return None
+        card = joined
         entry = _append(
             session,
             card,
