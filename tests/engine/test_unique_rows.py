@@ -8,7 +8,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.unique_rows import insert_unless_present
+from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
 
 
 def test_a_new_row_is_stored_and_a_second_with_its_key_gives_way(
@@ -45,4 +45,42 @@ def test_a_new_row_is_stored_and_a_second_with_its_key_gives_way(
             )
         ).one()
         assert tuple(stored) == (1, 5)
+        session.rollback()
+
+
+def test_several_rows_in_one_go_store_those_without_a_stored_twin_in_their_order(
+    services: Services, shop: str
+) -> None:
+    with services.db.transaction() as session:
+        owner = session.scalars(select(Shop).where(Shop.domain == shop)).one()
+        customer = insert_unless_present(
+            session, Customer(shop_id=owner.id, shopify_customer_id=880_002)
+        )
+        assert customer is not None
+
+        def entry(key: str, points: int) -> LedgerEntry:
+            return LedgerEntry(
+                shop_id=owner.id,
+                customer_id=customer.id,
+                points=points,
+                reason="test",
+                source="adjustment",
+                idempotency_key=f"unique-rows:{key}",
+            )
+
+        assert insert_unless_present(session, entry("b", 2)) is not None
+        stored = insert_all_unless_present(session, [entry("a", 1), entry("b", 20), entry("c", 3)])
+
+        assert [(row.idempotency_key, row.points) for row in stored] == [
+            ("unique-rows:a", 1),
+            ("unique-rows:c", 3),
+        ]
+        assert stored[0].id < stored[1].id
+        assert all(row in session and row.created_at is not None for row in stored)
+        points = session.scalars(
+            select(LedgerEntry.points)
+            .where(LedgerEntry.shop_id == owner.id, LedgerEntry.customer_id == customer.id)
+            .order_by(LedgerEntry.id)
+        )
+        assert list(points) == [2, 1, 3]
         session.rollback()
