@@ -15,9 +15,10 @@ import calendar
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -70,10 +71,18 @@ def qualifying_values(
     """Customer id -> qualifying value, for the given customers or for every customer
     whose value reaches ``at_least``; customers with nothing in the window are absent."""
     start = window_start(config, now)
+    params: dict[str, Any] = {"shop_id": shop.id, "now": now}
+    if start is not None:
+        params["start"] = start
+    if customer_ids is not None:
+        params["customer_ids"] = list(customer_ids)
+    windowed, chosen = start is not None, customer_ids is not None
+    query: Select[int | None, Any]
     if config.basis == "points_earned":
-        rows = session.execute(_points_earned(shop, now, start, customer_ids)).all()
+        query = _points_earned(windowed, chosen)
     else:
-        rows = session.execute(_orders(config.basis, shop, now, start, customer_ids)).all()
+        query = _orders(config.basis, windowed, chosen)
+    rows = session.execute(query, params).all()
     values: dict[int, Decimal] = {}
     for customer_id, value in rows:
         amount = Decimal(value or 0).quantize(Decimal("0.01"))
@@ -82,31 +91,34 @@ def qualifying_values(
     return values
 
 
-def _points_earned(
-    shop: Shop, now: datetime, start: datetime | None, customer_ids: Collection[int] | None
-) -> Select[int, Any]:
+# The statements are built once for each shape (a window or not, some customers or all)
+# with their values bound at execution: building them cost more than running them.
+
+
+@cache
+def _points_earned(windowed: bool, chosen: bool) -> Select[int | None, Any]:
     earned = LedgerEntry.source.in_(EARNING_SOURCES) & ~(
         (LedgerEntry.source == Source.BONUS) & (LedgerEntry.reason == TIER_ENTRY_BONUS)
     )
+    created_at_type = LedgerEntry.created_at.type
     query = (
         select(LedgerEntry.customer_id, func.sum(LedgerEntry.points))
-        .where(LedgerEntry.shop_id == shop.id, earned, LedgerEntry.created_at <= now)
+        .where(
+            LedgerEntry.shop_id == bindparam("shop_id"),
+            earned,
+            LedgerEntry.created_at <= bindparam("now", type_=created_at_type),
+        )
         .group_by(LedgerEntry.customer_id)
     )
-    if start is not None:
-        query = query.where(LedgerEntry.created_at > start)
-    if customer_ids is not None:
-        query = query.where(LedgerEntry.customer_id.in_(customer_ids))
+    if windowed:
+        query = query.where(LedgerEntry.created_at > bindparam("start", type_=created_at_type))
+    if chosen:
+        query = query.where(LedgerEntry.customer_id.in_(bindparam("customer_ids", expanding=True)))
     return query
 
 
-def _orders(
-    basis: str,
-    shop: Shop,
-    now: datetime,
-    start: datetime | None,
-    customer_ids: Collection[int] | None,
-) -> Select[int | None, Any]:
+@cache
+def _orders(basis: str, windowed: bool, chosen: bool) -> Select[int | None, Any]:
     paid_at = func.coalesce(Order.paid_at, Order.placed_at, Order.created_at)
     net = Order.subtotal - Order.refunded_subtotal
     measure: ColumnElement[Any]
@@ -114,14 +126,15 @@ def _orders(
         measure = func.sum(case((net > 0, net), else_=ZERO))
     else:
         measure = func.count(Order.id)
+    moment_type = Order.paid_at.type
     query = (
         select(Order.customer_id, measure)
         .where(
-            Order.shop_id == shop.id,
+            Order.shop_id == bindparam("shop_id"),
             Order.customer_id.is_not(None),
             Order.test.is_(False),
             Order.cancelled_at.is_(None),
-            paid_at <= now,
+            paid_at <= bindparam("now", type_=moment_type),
         )
         .group_by(Order.customer_id)
     )
@@ -129,8 +142,8 @@ def _orders(
         query = query.where(
             or_(Order.refunded_subtotal <= 0, Order.refunded_subtotal < Order.subtotal)
         )
-    if start is not None:
-        query = query.where(paid_at > start)
-    if customer_ids is not None:
-        query = query.where(Order.customer_id.in_(customer_ids))
+    if windowed:
+        query = query.where(paid_at > bindparam("start", type_=moment_type))
+    if chosen:
+        query = query.where(Order.customer_id.in_(bindparam("customer_ids", expanding=True)))
     return query
