@@ -8,11 +8,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 
 from shopify_loyalty.db import Database
+from shopify_loyalty.errors import DATABASE_UNAVAILABLE
 from shopify_loyalty.inbox.batch_store import Stored, store_deliveries
 from shopify_loyalty.inbox.group_commit import GroupCommit
 from shopify_loyalty.inbox.models import WebhookEvent
@@ -48,6 +51,13 @@ def delivery(
         triggered_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
         body=body,
     )
+
+
+def psycopg_connection(connection: Connection) -> psycopg.Connection[Any]:
+    """The driver's connection under an autocommit SQLAlchemy connection (batches run on it)."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
 
 
 def stored_rows(db: Database) -> list[tuple[object, ...]]:
@@ -109,7 +119,7 @@ def test_a_batch_stores_what_one_by_one_would_and_answers_alike(db: Database, sh
     empty_inbox(db)
 
     with db.single_statements() as connection:
-        batched = store_deliveries(connection, deliveries)
+        batched = store_deliveries(psycopg_connection(connection), deliveries)
 
     assert stored_rows(db) == rows_one_by_one
     assert [outcome for outcome, _ in batched] == [outcome for outcome, _ in one_by_one]
@@ -135,7 +145,7 @@ def test_a_batch_recognises_deliveries_stored_before(db: Database, shops: None) 
     with db.single_statements() as connection:
         _, earlier_id = store_delivery(connection, earlier)
         results = store_deliveries(
-            connection,
+            psycopg_connection(connection),
             [
                 delivery(webhook_id="w-old"),
                 delivery(event_id="e-old"),
@@ -273,3 +283,26 @@ def test_many_concurrent_requests_each_get_their_own_answer(db: Database, shops:
     assert outcomes.count("accepted") == 40 and outcomes.count("duplicate") == 40
     assert len(stored_rows(db)) == 40
     assert group.batched == 80
+
+
+def test_a_batch_on_a_cut_connection_is_unavailable_and_the_next_batch_reconnects(
+    db: Database, shops: None
+) -> None:
+    group = GroupCommit(db)
+    assert group.store(delivery(webhook_id="w-before"))[0] is Outcome.ACCEPTED
+    with db.engine.connect() as connection:
+        cut = connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND query LIKE '%FROM unnest(%'"
+            )
+        )
+    assert cut == 1
+
+    with pytest.raises(DATABASE_UNAVAILABLE):
+        group.store(delivery(webhook_id="w-cut"))
+    assert group.store(delivery(webhook_id="w-after"))[0] is Outcome.ACCEPTED
+    group.close()
+
+    assert {row[3] for row in stored_rows(db)} == {"w-before", "w-after"}

@@ -10,10 +10,12 @@ batch to one of the waiting threads, so no request waits longer than for the bat
 its own. Nothing is acknowledged before its commit: a failure reaches every request of the
 batch as its own error (the receiver answers 503, and Shopify delivers again).
 
-A batch that fails for anything but an unreachable database is stored again one delivery at
-a time, so one delivery the database refuses cannot fail the others. SQLite, which has one
-writer at a time, and deliveries without ids (they cannot be told apart in a batch) are
-stored one by one as before.
+Batches are written on a connection of the process's own
+(:class:`~shopify_loyalty.inbox.batch_connection.BatchConnection`). A batch that fails for
+anything but an unreachable database is stored again one delivery at a time, so one
+delivery the database refuses cannot fail the others. SQLite, which has one writer at a
+time, and deliveries without ids (they cannot be told apart in a batch) are stored one by
+one as before.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 
 from shopify_loyalty.db import Database
 from shopify_loyalty.errors import DATABASE_UNAVAILABLE
+from shopify_loyalty.inbox.batch_connection import BatchConnection
 from shopify_loyalty.inbox.batch_store import Stored, is_batchable, store_deliveries
 from shopify_loyalty.inbox.store import Delivery, store_delivery
 
@@ -63,6 +66,8 @@ class GroupCommit:
     def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
         self.db = db
         self.max_batch = max_batch
+        self._batches_on_postgresql = db.engine.dialect.name == "postgresql"
+        self._connection = BatchConnection(db.engine)
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
         self._leading = False
@@ -70,7 +75,7 @@ class GroupCommit:
         self.batched = 0
 
     def store(self, delivery: Delivery) -> Stored:
-        if self.db.engine.dialect.name != "postgresql" or not is_batchable(delivery):
+        if not self._batches_on_postgresql or not is_batchable(delivery):
             return _store_one(self.db, delivery)
         waiting = _Waiting(delivery)
         with self._lock:
@@ -107,8 +112,10 @@ class GroupCommit:
         self.batches += 1
         self.batched += len(batch)
         try:
-            with self.db.single_statements() as connection:
-                results = store_deliveries(connection, [waiting.delivery for waiting in batch])
+            deliveries = [waiting.delivery for waiting in batch]
+            results = self._connection.run(
+                lambda connection: store_deliveries(connection, deliveries)
+            )
         except DATABASE_UNAVAILABLE as error:  # storing one by one would not help
             for waiting in batch:
                 waiting.finish(None, error)
@@ -125,6 +132,10 @@ class GroupCommit:
         else:
             for waiting, result in zip(batch, results, strict=True):
                 waiting.finish(result)
+
+    def close(self) -> None:
+        """Close the batches' connection (a later batch opens it again)."""
+        self._connection.close()
 
 
 def _store_one(db: Database, delivery: Delivery) -> Stored:
