@@ -21,10 +21,21 @@ def batch_customer(topic: str, payload: Any) -> int | None:
     """The Shopify customer a batched event is about (None for a guest checkout)."""
     if topic != BATCHED_TOPIC or not isinstance(payload, dict):
         return None
-    customer = payload.get("customer")
-    if not isinstance(customer, dict):
+    return _number(payload.get("customer"), "id")
+
+
+def batch_order(topic: str, payload: Any) -> int | None:
+    """The Shopify order a batched event is about (None when the payload names none: its
+    handler then refuses it)."""
+    if topic != BATCHED_TOPIC:
+        return None
+    return _number(payload, "id")
+
+
+def _number(data: Any, key: str) -> int | None:
+    if not isinstance(data, dict):
         return None
     try:
-        return int(customer["id"])
+        return int(data[key])
     except (KeyError, TypeError, ValueError):
         return None

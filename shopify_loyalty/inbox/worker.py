@@ -23,17 +23,19 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from shopify_loyalty.db import utcnow
-from shopify_loyalty.inbox.batches import BATCH_SIZE, BATCHED_TOPIC, batch_customer
+from shopify_loyalty.inbox.batches import BATCH_SIZE, BATCHED_TOPIC, batch_customer, batch_order
 from shopify_loyalty.inbox.context import InvalidPayload, WebhookContext
 from shopify_loyalty.inbox.dispatch import applies_after_uninstall, handler_for
 from shopify_loyalty.inbox.models import DONE, FAILED, IGNORED, PENDING, PROCESSING, WebhookEvent
 from shopify_loyalty.jobs.runner import claim_next_job, run_job
 from shopify_loyalty.monitoring.heartbeats import beat, forget
+from shopify_loyalty.points.locks import serialize_events_of_orders
 from shopify_loyalty.program_events.telling import holding_back, tell_before_event_of
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.installations import stale_reason
@@ -68,6 +70,16 @@ def due_events(now: datetime) -> ColumnElement[bool]:
         and_(WebhookEvent.status == PENDING, WebhookEvent.next_attempt_at <= now),
         and_(WebhookEvent.status == PROCESSING, WebhookEvent.lease_until < now),
     )
+
+
+_NOT_JSON = object()
+
+
+def _parsed(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return _NOT_JSON
 
 
 def backoff_delay(attempts: int) -> float:
@@ -313,13 +325,43 @@ class InboxWorker:
         return [self.apply(event_id) for event_id in event_ids]
 
     def _apply_together(self, session: Session, event_ids: list[int]) -> list[Result]:
+        found = {event.id: (event, shop) for event, shop in self._load(session, event_ids)}
+        payloads = {event_id: _parsed(event.payload) for event_id, (event, _) in found.items()}
+        # Every order's lock up front, in one round trip and in key order.
+        serialize_events_of_orders(
+            session,
+            (
+                (shop, order_id)
+                for event_id, (event, shop) in found.items()
+                if shop is not None
+                and (order_id := batch_order(event.topic, payloads[event_id])) is not None
+            ),
+        )
         results: list[Result] = []
         with holding_back(session):
             for event_id in event_ids:
                 if results:
                     forget_event_memos(session)
-                results.append(self._apply_in(session, event_id, batched=True))
+                if event_id not in found:
+                    results.append(Result.LOST)
+                    continue
+                event, shop = found[event_id]
+                results.append(
+                    self._apply_loaded(session, event, shop, payloads[event_id], batched=True)
+                )
         return results
+
+    @staticmethod
+    def _load(session: Session, event_ids: list[int]) -> list[tuple[WebhookEvent, Shop | None]]:
+        """The events, locked, each with its shop, in one round trip."""
+        rows = session.execute(
+            select(WebhookEvent, Shop)
+            .outerjoin(Shop, Shop.domain == WebhookEvent.shop_domain)
+            .where(WebhookEvent.id.in_(event_ids))
+            .order_by(WebhookEvent.id)
+            .with_for_update(of=WebhookEvent)
+        )
+        return [(event, shop) for event, shop in rows]
 
     def apply(self, event_id: int) -> Result:
         self._fault_pause("after_claim", event_id)
@@ -332,17 +374,22 @@ class InboxWorker:
             log.exception("event %s failed", event_id)
             return self._record_failure(event_id, f"{type(error).__name__}: {error}", retry=True)
 
-    def _apply_in(self, session: Session, event_id: int, *, batched: bool = False) -> Result:
-        # The event, locked, and its shop in one round trip.
-        found = session.execute(
-            select(WebhookEvent, Shop)
-            .outerjoin(Shop, Shop.domain == WebhookEvent.shop_domain)
-            .where(WebhookEvent.id == event_id)
-            .with_for_update(of=WebhookEvent)
-        ).first()
-        if found is None:
+    def _apply_in(self, session: Session, event_id: int) -> Result:
+        found = self._load(session, [event_id])
+        if not found:
             return Result.LOST
-        event, shop = found
+        event, shop = found[0]
+        return self._apply_loaded(session, event, shop)
+
+    def _apply_loaded(
+        self,
+        session: Session,
+        event: WebhookEvent,
+        shop: Shop | None,
+        payload: Any = None,
+        *,
+        batched: bool = False,
+    ) -> Result:
         if event.status != PROCESSING or event.lease_owner != self.owner:
             return Result.LOST
         handler = handler_for(event.topic)
@@ -353,10 +400,10 @@ class InboxWorker:
         stale = stale_reason(shop, event.topic, event.triggered_at)
         if stale is not None:
             return self._finish(event, IGNORED, stale)
-        try:
-            payload = json.loads(event.payload)
-        except ValueError as error:
-            raise InvalidPayload("body", "not JSON") from error
+        if payload is None:
+            payload = _parsed(event.payload)
+        if payload is _NOT_JSON:
+            raise InvalidPayload("body", "not JSON")
         if batched:
             tell_before_event_of(session, shop, batch_customer(event.topic, payload))
         handler(
@@ -369,7 +416,7 @@ class InboxWorker:
                 services=self.services,
             )
         )
-        self._fault_pause("before_commit", event_id)
+        self._fault_pause("before_commit", event.id)
         return self._finish(event, DONE, None)
 
     def _fault_pause(self, point: str, event_id: int) -> None:

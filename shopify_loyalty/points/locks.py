@@ -9,6 +9,7 @@ previous holder committed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -42,14 +43,33 @@ def serialize_order_events(session: Session, shop: Shop, shopify_order_id: int) 
     back. The lock is a transaction-scoped advisory lock, because the order row may not
     exist yet.
     """
+    serialize_events_of_orders(session, [(shop, shopify_order_id)])
+
+
+def serialize_events_of_orders(session: Session, orders: Iterable[tuple[Shop, int]]) -> None:
+    """``serialize_order_events`` for several orders in one round trip (a batch of paid
+    orders takes them all before its first event). The locks are taken in the order of
+    their keys, so two transactions taking overlapping sets cannot deadlock on them."""
     if session.get_bind().dialect.name != "postgresql":
         return
     # Held until the transaction ends: a second request for it in the same transaction
     # (the handler's, then the credit's) needs no round trip.
     held = transaction_memo(session, HELD_ORDER_LOCKS)
-    if (shop.id, shopify_order_id) in held:
-        return
-    held[(shop.id, shopify_order_id)] = True
-    digest = hashlib.blake2b(f"order:{shop.id}:{shopify_order_id}".encode(), digest_size=8)
-    key = int.from_bytes(digest.digest(), "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    keys = []
+    for shop, shopify_order_id in orders:
+        if (shop.id, shopify_order_id) not in held:
+            held[(shop.id, shopify_order_id)] = True
+            keys.append(_order_key(shop.id, shopify_order_id))
+    if len(keys) == 1:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": keys[0]})
+    elif keys:
+        # unnest yields the array in its order, and each row's lock is taken as it comes.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key"),
+            {"keys": sorted(set(keys))},
+        )
+
+
+def _order_key(shop_id: int, shopify_order_id: int) -> int:
+    digest = hashlib.blake2b(f"order:{shop_id}:{shopify_order_id}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
