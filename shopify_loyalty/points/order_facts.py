@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,12 +85,23 @@ def order_refunds(session: Session, shop: Shop, shopify_order_id: int) -> list[R
     if key not in known:
         known[key] = list(
             session.scalars(
-                select(Refund)
-                .where(Refund.shop_id == shop.id, Refund.shopify_order_id == shopify_order_id)
-                .order_by(Refund.shopify_refund_id)
+                _refunds_of_order(), {"shop_id": shop.id, "shopify_order_id": shopify_order_id}
             )
         )
     return list(known[key])
+
+
+@cache
+def _refunds_of_order() -> Select[Refund]:
+    # Built once, values bound at execution: building it cost more than sending it.
+    return (
+        select(Refund)
+        .where(
+            Refund.shop_id == bindparam("shop_id"),
+            Refund.shopify_order_id == bindparam("shopify_order_id"),
+        )
+        .order_by(Refund.shopify_refund_id)
+    )
 
 
 def sync_refunded_subtotal(session: Session, shop: Shop, order: Order) -> list[Refund]:

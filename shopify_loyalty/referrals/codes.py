@@ -11,8 +11,9 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,14 +79,23 @@ def find_codes_named(
     friends = {normalise_code(code) for code in friend_codes}
     links = {normalise_code(code) for code in codes}
     rows = session.scalars(
-        select(ReferralCode).where(
-            ReferralCode.shop_id == shop.id,
-            or_(ReferralCode.friend_code.in_(friends), ReferralCode.code.in_(links)),
-        )
+        _codes_named(), {"shop_id": shop.id, "friends": list(friends), "links": list(links)}
     ).all()
     return (
         {row.friend_code: row for row in rows if row.friend_code in friends},
         {row.code: row for row in rows if row.code in links},
+    )
+
+
+@cache
+def _codes_named() -> Select[ReferralCode]:
+    # Built once, values bound at execution: building it cost more than sending it.
+    return select(ReferralCode).where(
+        ReferralCode.shop_id == bindparam("shop_id"),
+        or_(
+            ReferralCode.friend_code.in_(bindparam("friends", expanding=True)),
+            ReferralCode.code.in_(bindparam("links", expanding=True)),
+        ),
     )
 
 
