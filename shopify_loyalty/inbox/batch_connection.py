@@ -3,8 +3,9 @@
 Only the group commit's leader writes batches, one at a time, so one connection is enough,
 and holding it saves every batch a checkout from the pool, a return to it and SQLAlchemy's
 execution and result objects around a statement that needs none of them. It is opened from
-the engine (the same URL and connect arguments), taken out of the pool, and put in autocommit
-mode: each batch statement is its own transaction, committed before it returns.
+the engine (the same URL and connect arguments), taken out of the pool (which opens another
+in its place when it needs one), and put in autocommit mode: each batch statement is its own
+transaction, committed before it returns.
 
 psycopg's errors are raised as SQLAlchemy's, so callers tell an unreachable database
 (``DATABASE_UNAVAILABLE``, answered 503) from a refused batch exactly as before. After a
@@ -24,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 T = TypeVar("T")
+IDLE = TransactionStatus.IDLE
 
 
 class BatchConnection:
@@ -42,9 +44,7 @@ class BatchConnection:
                 try:
                     return work(connection)
                 except BaseException:
-                    if connection.closed or connection.info.transaction_status not in (
-                        TransactionStatus.IDLE,
-                    ):
+                    if connection.closed or connection.info.transaction_status != IDLE:
                         self._discard()
                     raise
             except psycopg.Error as error:
