@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
@@ -25,6 +25,13 @@ class WebhookEvent(Base):
         UniqueConstraint("shop_domain", "topic", "event_id", name="uq_webhook_events_event"),
         UniqueConstraint("shop_domain", "webhook_id", name="uq_webhook_events_webhook"),
         Index("ix_webhook_events_due", "status", "next_attempt_at"),
+        # The events still waiting, oldest first, however many the inbox has applied.
+        Index(
+            "ix_webhook_events_waiting",
+            "id",
+            postgresql_where=text("status IN ('pending', 'processing')"),
+            sqlite_where=text("status IN ('pending', 'processing')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

@@ -73,6 +73,7 @@ def due_events(now: datetime) -> ColumnElement[bool]:
 
 
 _NOT_JSON = object()
+_AFTER_EVERY_ID = 2**63 - 1
 
 
 def _parsed(body: str) -> Any:
@@ -276,10 +277,11 @@ class InboxWorker:
         # Only paid orders that came before every other due event: a batch must not apply
         # a paid order ahead of, say, an earlier update of its customer.
         other = aliased(WebhookEvent)
-        first_other = (
+        first_other = func.coalesce(
             select(func.min(other.id))
             .where(self._due(now, other), other.topic != BATCHED_TOPIC)
-            .scalar_subquery()
+            .scalar_subquery(),
+            _AFTER_EVERY_ID,
         )
         # A CTE, not ``IN (subquery)``: PostgreSQL may run a subquery again for each row it
         # updates, and with SKIP LOCKED and LIMIT that claims more than the limit.
@@ -288,7 +290,7 @@ class InboxWorker:
             .where(
                 due,
                 WebhookEvent.id != (event_id or 0),
-                or_(first_other.is_(None), WebhookEvent.id < first_other),
+                WebhookEvent.id < first_other,
             )
             .order_by(WebhookEvent.id)
             .limit(self.batch_size - len(batch))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
@@ -15,6 +15,13 @@ class Job(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "key"),
         Index("ix_jobs_due", "status", "next_attempt_at"),
+        # The jobs still waiting, oldest first, however many have finished.
+        Index(
+            "ix_jobs_waiting",
+            "id",
+            postgresql_where=text("status IN ('pending', 'running')"),
+            sqlite_where=text("status IN ('pending', 'running')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

@@ -3,7 +3,8 @@ merchant's view of a customer, and a customer's points read from the ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,26 @@ from shopify_loyalty.points.ledger import Balance, balance_of
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.standin.webhook_sender import WebhookSender
+
+
+@pytest.fixture
+def worker_held(services: Services) -> Iterator[None]:
+    """The app's own worker stopped, so the test applies the deliveries itself."""
+    assert services.worker is not None
+    services.worker.stop()
+    try:
+        yield
+    finally:
+        services.worker.start()
+
+
+def deliver_all(sender: WebhookSender, shop: str, deliveries: list[tuple[str, Any]]) -> None:
+    """Store signed deliveries, each with ids of its own, without waiting for a worker."""
+    for topic, payload in deliveries:
+        response = sender.deliver(
+            shop, topic, payload, event_id=str(uuid.uuid4()), webhook_id=str(uuid.uuid4())
+        )
+        assert response.status_code == 200, response.text
 
 
 @pytest.fixture

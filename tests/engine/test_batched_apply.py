@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from shopify_loyalty.inbox.worker import InboxWorker, Result
 from shopify_loyalty.services import Services
 from shopify_loyalty.standin.webhook_sender import WebhookSender
 from tests.conftest import sample
+from tests.engine.conftest import deliver_all
 
 ONE_AT_A_TIME = "one-at-a-time.myshopify.com"
 BATCHED = "batched.myshopify.com"
@@ -45,17 +45,6 @@ COMPARED = {
 # Keys that name a customer by our own id: "tier_entry:<customer id>:silver".
 CUSTOMER_KEY = re.compile(r"^([a-z_.]+):(\d+)(?=:|$)")
 MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?")
-
-
-@pytest.fixture
-def worker_held(services: Services) -> Iterator[None]:
-    """The app's own worker stopped, so the test applies the deliveries itself."""
-    assert services.worker is not None
-    services.worker.stop()
-    try:
-        yield
-    finally:
-        services.worker.start()
 
 
 def paid(order_id: int, customer: int | None, amount: str) -> tuple[str, dict[str, Any]]:
@@ -99,14 +88,6 @@ SCENARIO = [
     paid(7_100_000_000_007, BEN, "65.00"),
     paid(7_100_000_000_008, CARA, "12.00"),
 ]
-
-
-def deliver_all(sender: WebhookSender, shop: str, deliveries: list[tuple[str, Any]]) -> None:
-    for topic, payload in deliveries:
-        response = sender.deliver(
-            shop, topic, payload, event_id=str(uuid.uuid4()), webhook_id=str(uuid.uuid4())
-        )
-        assert response.status_code == 200, response.text
 
 
 def snapshot(services: Services, shop: str) -> dict[str, list[tuple[Any, ...]]]:
