@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -104,8 +105,83 @@ def welcome_notice(session: Session, shop: Shop, customer: Customer) -> Notice:
     )
 
 
-def _scoped(query: Select[Any], column: Any, customer_ids: Sequence[int] | None) -> Select[Any]:
-    return query if customer_ids is None else query.where(column.in_(customer_ids))
+# The week's statements are built once for each shape (the whole shop, or some customers),
+# with the shop, the moment and the customers bound at execution: building them cost more
+# than running them.
+
+
+def _scoped(query: Select[Any], column: Any, scoped: bool) -> Select[Any]:
+    return query.where(column.in_(bindparam("customer_ids", expanding=True))) if scoped else query
+
+
+def _week(shop: Shop, since: datetime, customer_ids: Sequence[int] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {"shop_id": shop.id, "since": since}
+    if customer_ids is not None:
+        values["customer_ids"] = list(customer_ids)
+    return values
+
+
+def _since(column: Any) -> Any:
+    return column >= bindparam("since", type_=column.type)
+
+
+@cache
+def _ledger_query(scoped: bool) -> Select[Any]:
+    query = select(LedgerEntry).where(
+        LedgerEntry.shop_id == bindparam("shop_id"),
+        _since(LedgerEntry.created_at),
+        LedgerEntry.points > 0,
+        (
+            (LedgerEntry.source == Source.ORDER) & (LedgerEntry.reason == ORDER_REASON)
+            | (LedgerEntry.source == Source.BONUS) & LedgerEntry.reason.in_(list(BONUS_KINDS))
+        ),
+    )
+    return _scoped(query, LedgerEntry.customer_id, scoped)
+
+
+@cache
+def _code_query(scoped: bool) -> Select[Any]:
+    query = select(IssuedCode).where(
+        IssuedCode.shop_id == bindparam("shop_id"),
+        _since(IssuedCode.created_at),
+        IssuedCode.source.in_(list(CODE_KINDS)),
+        IssuedCode.status.in_((ISSUED, USED)),
+    )
+    return _scoped(query, IssuedCode.customer_id, scoped)
+
+
+@cache
+def _tier_query(scoped: bool) -> Select[Any]:
+    query = select(TierMove).where(
+        TierMove.shop_id == bindparam("shop_id"),
+        _since(TierMove.moved_at),
+        TierMove.reason != TIER_REMOVED,
+    )
+    return _scoped(query, TierMove.customer_id, scoped)
+
+
+@cache
+def _expiry_query(scoped: bool) -> Select[Any]:
+    query = select(ExpiryReminder).where(
+        ExpiryReminder.shop_id == bindparam("shop_id"), _since(ExpiryReminder.created_at)
+    )
+    return _scoped(query, ExpiryReminder.customer_id, scoped)
+
+
+@cache
+def _referral_query(scoped: bool) -> Select[Any]:
+    query = select(Referral).where(
+        Referral.shop_id == bindparam("shop_id"),
+        _since(Referral.created_at),
+        Referral.status == CONVERTED,
+    )
+    if scoped:
+        customers: BindParameter[Any] = bindparam("customer_ids", expanding=True)
+        query = query.where(
+            Referral.friend_customer_id.in_(customers)
+            | Referral.referrer_customer_id.in_(customers)
+        )
+    return query
 
 
 def ledger_notices(
@@ -120,16 +196,8 @@ def ledger_notices(
     ``balances`` (customer id to balance) are the balances read so far, read and kept
     there for the customers it lacks, for a caller that tells more than these notices.
     """
-    query = select(LedgerEntry).where(
-        LedgerEntry.shop_id == shop.id,
-        LedgerEntry.created_at >= since,
-        LedgerEntry.points > 0,
-        (
-            (LedgerEntry.source == Source.ORDER) & (LedgerEntry.reason == ORDER_REASON)
-            | (LedgerEntry.source == Source.BONUS) & LedgerEntry.reason.in_(list(BONUS_KINDS))
-        ),
-    )
-    entries = list(session.scalars(_scoped(query, LedgerEntry.customer_id, customer_ids)))
+    query = _ledger_query(customer_ids is not None)
+    entries = list(session.scalars(query, _week(shop, since, customer_ids)))
     # One balance per customer and one read of the orders, however many rows the week has.
     balances = {} if balances is None else balances
     orders = find_orders(
@@ -162,12 +230,7 @@ def code_notices(
     session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
 ) -> list[Notice]:
     """Reward codes from a redemption or a full stamp card, once Shopify has them."""
-    query = select(IssuedCode).where(
-        IssuedCode.shop_id == shop.id,
-        IssuedCode.created_at >= since,
-        IssuedCode.source.in_(list(CODE_KINDS)),
-        IssuedCode.status.in_((ISSUED, USED)),
-    )
+    query = _code_query(customer_ids is not None)
     return [
         Notice(
             CODE_KINDS[code.source],
@@ -180,7 +243,7 @@ def code_notices(
                 "ends_on": code.ends_at.date().isoformat() if code.ends_at else None,
             },
         )
-        for code in session.scalars(_scoped(query, IssuedCode.customer_id, customer_ids))
+        for code in session.scalars(query, _week(shop, since, customer_ids))
     ]
 
 
@@ -189,10 +252,8 @@ def tier_notices(
 ) -> list[Notice]:
     """Moves up or down between tiers. A tier the merchant removed moves its members without
     anything they did, so that move is not announced."""
-    query = select(TierMove).where(
-        TierMove.shop_id == shop.id, TierMove.moved_at >= since, TierMove.reason != TIER_REMOVED
-    )
-    moves = list(session.scalars(_scoped(query, TierMove.customer_id, customer_ids)))
+    query = _tier_query(customer_ids is not None)
+    moves = list(session.scalars(query, _week(shop, since, customer_ids)))
     if not moves:
         return []
     config = load(session, shop, TierConfig)
@@ -224,12 +285,10 @@ def expiry_warnings(
     session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
 ) -> list[Notice]:
     """The first warning that points will expire, when the reminder is written."""
-    query = select(ExpiryReminder).where(
-        ExpiryReminder.shop_id == shop.id, ExpiryReminder.created_at >= since
-    )
+    query = _expiry_query(customer_ids is not None)
     return [
         _expiry_notice(Kind.POINTS_EXPIRING, reminder)
-        for reminder in session.scalars(_scoped(query, ExpiryReminder.customer_id, customer_ids))
+        for reminder in session.scalars(query, _week(shop, since, customer_ids))
     ]
 
 
@@ -269,14 +328,7 @@ def referral_notices(
     session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
 ) -> list[Notice]:
     """A friend's first order converted: the referrer is told (the friend's name is not)."""
-    query = select(Referral).where(
-        Referral.shop_id == shop.id, Referral.created_at >= since, Referral.status == CONVERTED
-    )
-    if customer_ids is not None:
-        query = query.where(
-            Referral.friend_customer_id.in_(customer_ids)
-            | Referral.referrer_customer_id.in_(customer_ids)
-        )
+    query = _referral_query(customer_ids is not None)
     return [
         Notice(
             Kind.REFERRAL_CONVERTED,
@@ -284,5 +336,5 @@ def referral_notices(
             f"referral:{referral.id}",
             {"points": referral.referrer_points},
         )
-        for referral in session.scalars(query)
+        for referral in session.scalars(query, _week(shop, since, customer_ids))
     ]
