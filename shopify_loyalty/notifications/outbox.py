@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.affiliates.models import Affiliate, AffiliatePayout
@@ -111,6 +112,15 @@ def queue_shop_notifications(session: Session, shop: Shop, now: datetime) -> int
     return queue_notices(session, shop, notices)
 
 
+@cache
+def _told_query() -> Select[str]:
+    # Built once, values bound at execution: building it cost more than sending it.
+    return select(NotificationMessage.event_key).where(
+        NotificationMessage.shop_id == bindparam("shop_id"),
+        NotificationMessage.event_key.in_(bindparam("keys", expanding=True)),
+    )
+
+
 def queue_notices(session: Session, shop: Shop, notices: Iterable[Notice]) -> int:
     """Queue a message for each notice whose fact was not queued before (found in one
     query); returns how many were new."""
@@ -122,10 +132,7 @@ def queue_notices(session: Session, shop: Shop, notices: Iterable[Notice]) -> in
     for start in range(0, len(keys), LOOKUP_CHUNK):
         told.update(
             session.scalars(
-                select(NotificationMessage.event_key).where(
-                    NotificationMessage.shop_id == shop.id,
-                    NotificationMessage.event_key.in_(keys[start : start + LOOKUP_CHUNK]),
-                )
+                _told_query(), {"shop_id": shop.id, "keys": keys[start : start + LOOKUP_CHUNK]}
             )
         )
     queued = 0

@@ -17,9 +17,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -103,18 +104,9 @@ def points_facts(
     session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
 ) -> list[Fact]:
     """Points earned (orders, bonuses, added by hand) and spent on rewards, per ledger row."""
-    query = select(LedgerEntry).where(
-        LedgerEntry.shop_id == shop.id,
-        LedgerEntry.created_at >= since,
-        (
-            (LedgerEntry.points > 0) & LedgerEntry.source.in_([s.value for s in EARNING_SOURCES])
-            | (LedgerEntry.points < 0) & (LedgerEntry.source == Source.REDEMPTION)
-        ),
-    )
-    if customer_ids is not None:
-        query = query.where(LedgerEntry.customer_id.in_(customer_ids))
+    query = _points_query(customer_ids is not None)
     facts = []
-    for entry in session.scalars(query.order_by(LedgerEntry.id)):
+    for entry in session.scalars(query, _window(shop, since, customer_ids)):
         topic = Topic.POINTS_EARNED if entry.points > 0 else Topic.POINTS_SPENT
         facts.append(
             Fact(
@@ -133,6 +125,44 @@ def points_facts(
     return facts
 
 
+# Both statements are built once for each shape (the whole shop, or some customers), with
+# the shop, the moment and the customers bound at execution: building them cost more than
+# running them.
+
+
+def _window(shop: Shop, since: datetime, customer_ids: Sequence[int] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {"shop_id": shop.id, "since": since}
+    if customer_ids is not None:
+        values["customer_ids"] = list(customer_ids)
+    return values
+
+
+@cache
+def _points_query(scoped: bool) -> Select[LedgerEntry]:
+    query = select(LedgerEntry).where(
+        LedgerEntry.shop_id == bindparam("shop_id"),
+        LedgerEntry.created_at >= bindparam("since", type_=LedgerEntry.created_at.type),
+        (
+            (LedgerEntry.points > 0) & LedgerEntry.source.in_([s.value for s in EARNING_SOURCES])
+            | (LedgerEntry.points < 0) & (LedgerEntry.source == Source.REDEMPTION)
+        ),
+    )
+    if scoped:
+        query = query.where(LedgerEntry.customer_id.in_(bindparam("customer_ids", expanding=True)))
+    return query.order_by(LedgerEntry.id)
+
+
+@cache
+def _known_query(scoped: bool) -> Select[str]:
+    query = select(ProgramEvent.event_key).where(
+        ProgramEvent.shop_id == bindparam("shop_id"),
+        ProgramEvent.created_at >= bindparam("since", type_=ProgramEvent.created_at.type),
+    )
+    if scoped:
+        query = query.where(ProgramEvent.customer_id.in_(bindparam("customer_ids", expanding=True)))
+    return query
+
+
 def record_facts(
     session: Session,
     shop: Shop,
@@ -148,12 +178,8 @@ def record_facts(
     if not facts:
         return 0
     # An event is recorded after its fact, so one query finds every fact already told.
-    query = select(ProgramEvent.event_key).where(
-        ProgramEvent.shop_id == shop.id, ProgramEvent.created_at >= since
-    )
-    if customer_ids is not None:
-        query = query.where(ProgramEvent.customer_id.in_(customer_ids))
-    known = set(session.scalars(query))
+    query = _known_query(customer_ids is not None)
+    known = set(session.scalars(query, _window(shop, since, customer_ids)))
     recorded = 0
     for fact in facts:
         if f"{fact.topic.value}:{fact.key}" in known:
