@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -66,10 +67,7 @@ def find_orders(session: Session, shop: Shop, shopify_order_ids: Iterable[int]) 
     # limited.
     for start in range(0, len(missing), 1000):
         for order in session.scalars(
-            select(Order).where(
-                Order.shop_id == shop.id,
-                Order.shopify_order_id.in_(missing[start : start + 1000]),
-            )
+            _orders_query(), {"shop_id": shop.id, "ids": missing[start : start + 1000]}
         ):
             found[(shop.id, order.shopify_order_id)] = order
             orders[order.shopify_order_id] = order
@@ -81,6 +79,15 @@ def inserted_in_this_transaction(session: Session, order: Order) -> bool:
     of it can have left rows behind (each stores the order first), and a concurrent one
     waits for this transaction at that insert."""
     return (order.shop_id, order.shopify_order_id) in transaction_memo(session, INSERTED_MEMO)
+
+
+@cache
+def _orders_query() -> Select[Order]:
+    # Built once, values bound at execution: building it cost more than sending it.
+    return select(Order).where(
+        Order.shop_id == bindparam("shop_id"),
+        Order.shopify_order_id.in_(bindparam("ids", expanding=True)),
+    )
 
 
 def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:

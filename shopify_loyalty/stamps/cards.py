@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -366,9 +367,18 @@ def _complete_card(
 def _locked_card(session: Session, shop: Shop, customer_id: int) -> StampCard | None:
     # populate_existing: once the lock is ours, read what the previous holder committed,
     # not a copy this session loaded before.
-    return session.scalar(
+    return session.scalar(_locked_card_query(), {"shop_id": shop.id, "customer_id": customer_id})
+
+
+@cache
+def _locked_card_query() -> Select[StampCard]:
+    # Built once, values bound at execution: building it cost more than sending it.
+    return (
         select(StampCard)
-        .where(StampCard.shop_id == shop.id, StampCard.customer_id == customer_id)
+        .where(
+            StampCard.shop_id == bindparam("shop_id"),
+            StampCard.customer_id == bindparam("customer_id"),
+        )
         .with_for_update()
         .execution_options(populate_existing=True)
     )

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,12 +72,17 @@ def membership_of(
     if created_in_this_transaction(session, customer):
         made: dict[int, TierMembership] = transaction_memo(session, CREATED_MEMO)
         return made.get(customer.id)
+    return session.scalar(_membership_query(lock), {"shop_id": shop.id, "customer_id": customer.id})
+
+
+@cache
+def _membership_query(lock: bool) -> Select[TierMembership]:
+    # Built once, values bound at execution: building it cost more than sending it.
     query = select(TierMembership).where(
-        TierMembership.shop_id == shop.id, TierMembership.customer_id == customer.id
+        TierMembership.shop_id == bindparam("shop_id"),
+        TierMembership.customer_id == bindparam("customer_id"),
     )
-    if lock:
-        query = query.with_for_update()
-    return session.scalar(query)
+    return query.with_for_update() if lock else query
 
 
 def current_level(
