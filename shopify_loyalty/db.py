@@ -22,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -66,6 +67,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def only_where(condition: str) -> dict[str, Any]:
+    """Keyword arguments that make an ``Index`` partial, alike on PostgreSQL and SQLite: it
+    holds only the rows that meet ``condition``."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
 
 
 class Base(DeclarativeBase):

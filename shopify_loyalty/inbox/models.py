@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
+from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, only_where, utcnow
 
 PENDING = "pending"
 PROCESSING = "processing"
@@ -24,14 +24,12 @@ class WebhookEvent(Base):
         # one action can produce several topics, so it identifies a duplicate per topic.
         UniqueConstraint("shop_domain", "topic", "event_id", name="uq_webhook_events_event"),
         UniqueConstraint("shop_domain", "webhook_id", name="uq_webhook_events_webhook"),
-        Index("ix_webhook_events_due", "status", "next_attempt_at"),
-        # The events still waiting, oldest first, however many the inbox has applied.
+        # Only the waiting rows (claims take the oldest) and the failed ones (counted and
+        # listed): a finished row has no entry, however many there are (migration 0019).
         Index(
-            "ix_webhook_events_waiting",
-            "id",
-            postgresql_where=text("status IN ('pending', 'processing')"),
-            sqlite_where=text("status IN ('pending', 'processing')"),
+            "ix_webhook_events_waiting", "id", **only_where("status IN ('pending', 'processing')")
         ),
+        Index("ix_webhook_events_failed", "id", **only_where("status = 'failed'")),
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

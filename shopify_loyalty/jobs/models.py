@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, utcnow
+from shopify_loyalty.db import Base, PrimaryKey, UTCDateTime, only_where, utcnow
 
 
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
         UniqueConstraint("shop_id", "key"),
-        Index("ix_jobs_due", "status", "next_attempt_at"),
-        # The jobs still waiting, oldest first, however many have finished.
-        Index(
-            "ix_jobs_waiting",
-            "id",
-            postgresql_where=text("status IN ('pending', 'running')"),
-            sqlite_where=text("status IN ('pending', 'running')"),
-        ),
+        # Only the waiting rows (claims take the oldest) and the failed ones (counted and
+        # listed): a finished row has no entry, however many there are (migration 0019).
+        Index("ix_jobs_waiting", "id", **only_where("status IN ('pending', 'running')")),
+        Index("ix_jobs_failed", "id", **only_where("status = 'failed'")),
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from shopify_loyalty.db import Base
 from shopify_loyalty.inbox.models import DONE, FAILED, PENDING, WebhookEvent
@@ -239,3 +240,37 @@ def statuses(services: Services, events: list[int]) -> list[str]:
             ).all()
         )
     return [found[event_id] for event_id in events]
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_workers_racing_through_a_backlog_of_repeat_customers_credit_each_order_once(
+    shop: str, sender: WebhookSender, services: Services, database_url: str
+) -> None:
+    """Four workers at once on 120 paid orders of six customers, each order delivered
+    twice: batches share customers (locks taken in different orders) and duplicates."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite applies one write transaction at a time")
+    customers = [6_200_000_000_000 + n for n in range(6)]
+    orders = [
+        paid(7_600_000_000_000 + n, customers[n % len(customers)], "10.00") for n in range(120)
+    ]
+    deliver_all(sender, shop, [*orders, *reversed(orders)])
+    workers = [InboxWorker(services) for _ in range(4)]
+    with ThreadPoolExecutor(len(workers)) as pool:
+        list(pool.map(lambda worker: worker.run_until_idle(), workers))
+
+    with services.db.sessions() as session:
+        waiting = session.scalar(select(func.count()).where(WebhookEvent.status != DONE))
+        credited = {
+            customer: (int(points), count)
+            for customer, points, count in session.execute(
+                text(
+                    "SELECT c.shopify_customer_id, sum(l.points), count(*)"
+                    " FROM ledger_entries l JOIN customers c ON c.id = l.customer_id"
+                    " WHERE l.shopify_order_id IS NOT NULL GROUP BY c.shopify_customer_id"
+                )
+            )
+        }
+    assert waiting == 0
+    # Twenty orders of 10.00 each: ten points an order, credited once.
+    assert credited == {customer: (20 * 10, 20) for customer in customers}
