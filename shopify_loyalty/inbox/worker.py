@@ -340,6 +340,8 @@ class InboxWorker:
             ),
         )
         results: list[Result] = []
+        # Marked done together at the end: one statement for the batch.
+        applied: list[WebhookEvent] = []
         with holding_back(session):
             for event_id in event_ids:
                 if results:
@@ -349,8 +351,10 @@ class InboxWorker:
                     continue
                 event, shop = found[event_id]
                 results.append(
-                    self._apply_loaded(session, event, shop, payloads[event_id], batched=True)
+                    self._apply_loaded(session, event, shop, payloads[event_id], applied)
                 )
+        for event in applied:
+            self._finish(event, DONE, None)
         return results
 
     @staticmethod
@@ -389,9 +393,11 @@ class InboxWorker:
         event: WebhookEvent,
         shop: Shop | None,
         payload: Any = None,
-        *,
-        batched: bool = False,
+        batch: list[WebhookEvent] | None = None,
     ) -> Result:
+        """Apply the event; in a batch (``batch`` given) it joins that list to be marked
+        done with the others, and its customer is told first if the batch holds back
+        telling them."""
         if event.status != PROCESSING or event.lease_owner != self.owner:
             return Result.LOST
         handler = handler_for(event.topic)
@@ -406,7 +412,7 @@ class InboxWorker:
             payload = _parsed(event.payload)
         if payload is _NOT_JSON:
             raise InvalidPayload("body", "not JSON")
-        if batched:
+        if batch is not None:
             tell_before_event_of(session, shop, batch_customer(event.topic, payload))
         handler(
             WebhookContext(
@@ -419,6 +425,9 @@ class InboxWorker:
             )
         )
         self._fault_pause("before_commit", event.id)
+        if batch is not None:
+            batch.append(event)
+            return Result.DONE
         return self._finish(event, DONE, None)
 
     def _fault_pause(self, point: str, event_id: int) -> None:

@@ -43,7 +43,7 @@ from shopify_loyalty.notifications.models import (
 )
 from shopify_loyalty.notifications.switches import message_switches
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.unique_rows import insert_unless_present
+from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
 
 SEND_JOB = "notifications.send"
 RECENT = timedelta(days=7)
@@ -135,14 +135,17 @@ def queue_notices(session: Session, shop: Shop, notices: Iterable[Notice]) -> in
                 _told_query(), {"shop_id": shop.id, "keys": keys[start : start + LOOKUP_CHUNK]}
             )
         )
-    queued = 0
+    messages = []
     for notice in notices:
-        if notice.key in told:
-            continue
-        told.add(notice.key)
-        if _queue_new_notice(session, shop, notice) is not None:
-            queued += 1
-    return queued
+        if notice.key not in told:
+            told.add(notice.key)
+            if (message := _message_for(session, shop, notice)) is not None:
+                messages.append(message)
+    # All in one statement; a fact another worker queued a moment ago is left out.
+    stored = insert_all_unless_present(session, messages)
+    for message in stored:
+        _queue_sending(session, shop, message)
+    return len(stored)
 
 
 def queue_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMessage | None:
@@ -154,6 +157,13 @@ def queue_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMe
 
 def _queue_new_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMessage | None:
     """The message for a notice not queued before (the unique key settles a race)."""
+    message = _message_for(session, shop, notice)
+    return None if message is None else _add_message(session, shop, message)
+
+
+def _message_for(session: Session, shop: Shop, notice: Notice) -> NotificationMessage | None:
+    """The message telling the notice (not stored yet); None for a customer not of the
+    shop."""
     customer = session.get(Customer, notice.customer_id)
     if customer is None or customer.shop_id != shop.id:
         return None
@@ -163,7 +173,7 @@ def _queue_new_notice(session: Session, shop: Shop, notice: Notice) -> Notificat
         else SWITCHED_OFF
     )
     default_locale = email_branding(session, shop).default_locale
-    message = NotificationMessage(
+    return NotificationMessage(
         shop_id=shop.id,
         customer_id=customer.id,
         kind=notice.kind.value,
@@ -176,7 +186,6 @@ def _queue_new_notice(session: Session, shop: Shop, notice: Notice) -> Notificat
         attempts=0,
         created_at=utcnow(),
     )
-    return _add_message(session, shop, message)
 
 
 def _add_message(
@@ -188,9 +197,14 @@ def _add_message(
     if stored is None:
         # Another worker queued the same fact a moment ago.
         return None
-    if stored.status == QUEUED:
-        enqueue(session, shop, SEND_JOB, {"message_id": stored.id}, key=f"{SEND_JOB}:{stored.id}")
+    _queue_sending(session, shop, stored)
     return stored
+
+
+def _queue_sending(session: Session, shop: Shop, message: NotificationMessage) -> None:
+    """The send job of a stored message (a skipped message has none)."""
+    if message.status == QUEUED:
+        enqueue(session, shop, SEND_JOB, {"message_id": message.id}, key=f"{SEND_JOB}:{message.id}")
 
 
 def _queued_before(session: Session, shop: Shop, key: str) -> bool:

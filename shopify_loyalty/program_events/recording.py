@@ -33,7 +33,7 @@ from shopify_loyalty.points.sources import Source
 from shopify_loyalty.program_events.models import ProgramEvent
 from shopify_loyalty.program_events.topics import Topic
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.unique_rows import insert_unless_present
+from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
 
 # Facts older than this are not announced: turning integrations on never floods them with
 # old news, and a periodic run only reads a week of rows.
@@ -180,13 +180,18 @@ def record_facts(
     # An event is recorded after its fact, so one query finds every fact already told.
     query = _known_query(customer_ids is not None)
     known = set(session.scalars(query, _window(shop, since, customer_ids)))
-    recorded = 0
+    events = []
     for fact in facts:
-        if f"{fact.topic.value}:{fact.key}" in known:
-            continue
-        if record_fact(session, shop, fact, balances) is not None:
-            recorded += 1
-    return recorded
+        key = f"{fact.topic.value}:{fact.key}"
+        if key not in known:
+            known.add(key)
+            if (event := _event_of(session, shop, fact, balances)) is not None:
+                events.append(event)
+    # All in one statement; a fact another worker recorded a moment ago is left out.
+    stored = insert_all_unless_present(session, events)
+    for event in stored:
+        _queue_consumers(session, shop, event)
+    return len(stored)
 
 
 def record_fact(
@@ -194,6 +199,26 @@ def record_fact(
 ) -> ProgramEvent | None:
     """The new event for the fact, with its deliveries queued; None when it was recorded
     before."""
+    event = _event_of(session, shop, fact, balances)
+    stored = None if event is None else insert_unless_present(session, event)
+    if stored is None:
+        # Another worker recorded the same fact a moment ago.
+        return None
+    _queue_consumers(session, shop, stored)
+    return stored
+
+
+def _queue_consumers(session: Session, shop: Shop, event: ProgramEvent) -> None:
+    # Imported here: the consumers read program events, and program events name them.
+    from shopify_loyalty.program_events.consumers import queue_consumers
+
+    queue_consumers(session, shop, event)
+
+
+def _event_of(
+    session: Session, shop: Shop, fact: Fact, balances: dict[int, Balance] | None
+) -> ProgramEvent | None:
+    """The event telling the fact (not stored yet); None for a customer not of the shop."""
     key = f"{fact.topic.value}:{fact.key}"
     customer = session.get(Customer, fact.customer_id)
     if customer is None or customer.shop_id != shop.id:
@@ -205,7 +230,7 @@ def record_fact(
             balances[customer.id] = balance_of(session, customer)
         balance = balances[customer.id]
         data["balance"], data["pending"] = balance.available, balance.pending
-    event = ProgramEvent(
+    return ProgramEvent(
         shop_id=shop.id,
         customer_id=customer.id,
         uid=str(uuid.uuid4()),
@@ -214,15 +239,6 @@ def record_fact(
         data=json.dumps(data, default=str),
         created_at=utcnow(),
     )
-    stored = insert_unless_present(session, event)
-    if stored is None:
-        # Another worker recorded the same fact a moment ago.
-        return None
-    # Imported here: the consumers read program events, and program events name them.
-    from shopify_loyalty.program_events.consumers import queue_consumers
-
-    queue_consumers(session, shop, stored)
-    return stored
 
 
 def event_data(event: ProgramEvent) -> dict[str, Any]:
