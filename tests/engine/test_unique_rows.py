@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.points.models import LedgerEntry
@@ -15,11 +16,7 @@ def test_a_new_row_is_stored_and_a_second_with_its_key_gives_way(
     services: Services, shop: str
 ) -> None:
     with services.db.transaction() as session:
-        owner = session.scalars(select(Shop).where(Shop.domain == shop)).one()
-        customer = insert_unless_present(
-            session, Customer(shop_id=owner.id, shopify_customer_id=880_001)
-        )
-        assert customer is not None
+        owner, customer = shop_and_new_customer(session, shop, 880_001)
 
         def entry(points: int) -> LedgerEntry:
             return LedgerEntry(
@@ -52,11 +49,7 @@ def test_several_rows_in_one_go_store_those_without_a_stored_twin_in_their_order
     services: Services, shop: str
 ) -> None:
     with services.db.transaction() as session:
-        owner = session.scalars(select(Shop).where(Shop.domain == shop)).one()
-        customer = insert_unless_present(
-            session, Customer(shop_id=owner.id, shopify_customer_id=880_002)
-        )
-        assert customer is not None
+        owner, customer = shop_and_new_customer(session, shop, 880_002)
 
         def entry(key: str, points: int) -> LedgerEntry:
             return LedgerEntry(
@@ -84,3 +77,13 @@ def test_several_rows_in_one_go_store_those_without_a_stored_twin_in_their_order
         )
         assert list(points) == [2, 1, 3]
         session.rollback()
+
+
+def shop_and_new_customer(session: Session, shop: str, shopify_id: int) -> tuple[Shop, Customer]:
+    """The installed shop's row and a customer stored for it in ``session``."""
+    owner = session.scalars(select(Shop).where(Shop.domain == shop)).one()
+    customer = insert_unless_present(
+        session, Customer(shop_id=owner.id, shopify_customer_id=shopify_id)
+    )
+    assert customer is not None
+    return owner, customer
