@@ -25,11 +25,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.batches import BATCH_SIZE, BATCHED_TOPIC, batch_customer, batch_order
+from shopify_loyalty.inbox.claims import claim, claim_paid_orders, oldest_due
 from shopify_loyalty.inbox.context import InvalidPayload, WebhookContext
 from shopify_loyalty.inbox.dispatch import applies_after_uninstall, handler_for
 from shopify_loyalty.inbox.models import DONE, FAILED, IGNORED, PENDING, PROCESSING, WebhookEvent
@@ -73,7 +74,6 @@ def due_events(now: datetime) -> ColumnElement[bool]:
 
 
 _NOT_JSON = object()
-_AFTER_EVERY_ID = 2**63 - 1
 
 
 def _parsed(body: str) -> Any:
@@ -221,23 +221,10 @@ class InboxWorker:
         return results.get(event_id, Result.LOST)
 
     # -- claiming --------------------------------------------------------------------------
-    def _due(self, now: datetime, events: type[WebhookEvent] = WebhookEvent) -> ColumnElement[bool]:
-        """Pending and due, leased by a worker whose lease ran out, or leased by this very
-        worker: it applies one batch at a time, so such an event was cut short (the database
-        went away mid-event) and is taken back at once instead of after the lease."""
-        return or_(
-            and_(events.status == PENDING, events.next_attempt_at <= now),
-            and_(events.status == PROCESSING, events.lease_until < now),
-            and_(events.status == PROCESSING, events.lease_owner == self.owner),
-        )
-
     def claim_next(self) -> tuple[int, str] | None:
         """The oldest due event, claimed: its id and topic."""
-        due = self._due(utcnow())
         with self.services.db.sessions() as session:
-            candidates = session.scalars(
-                select(WebhookEvent.id).where(due).order_by(WebhookEvent.id).limit(20)
-            ).all()
+            candidates = oldest_due(session, self.owner, utcnow())
             session.rollback()
             for event_id in candidates:
                 topic = self._claim(session, event_id)
@@ -249,21 +236,7 @@ class InboxWorker:
         """Claim the event if it is due; its topic, or None when it was not due."""
         now = utcnow()
         with session.begin():
-            return session.scalar(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == event_id, self._due(now))
-                .values(self._lease_values(now))
-                .returning(WebhookEvent.topic)
-                .execution_options(synchronize_session=False)
-            )
-
-    def _lease_values(self, now: datetime) -> dict[str, object]:
-        return {
-            "status": PROCESSING,
-            "lease_owner": self.owner,
-            "lease_until": now + self.lease,
-            "attempts": WebhookEvent.attempts + 1,
-        }
+            return claim(session, event_id, self.owner, now, now + self.lease)
 
     def _with_more(self, event_id: int | None = None, topic: str | None = None) -> list[int]:
         """The claimed event (if any) and, when it is a paid order or there is none, more
@@ -273,38 +246,11 @@ class InboxWorker:
         if self.batch_size <= 1 or (topic is not None and topic != BATCHED_TOPIC):
             return batch
         now = utcnow()
-        due = and_(self._due(now), WebhookEvent.topic == BATCHED_TOPIC)
-        # Only paid orders that came before every other due event: a batch must not apply
-        # a paid order ahead of, say, an earlier update of its customer.
-        other = aliased(WebhookEvent)
-        first_other = func.coalesce(
-            select(func.min(other.id))
-            .where(self._due(now, other), other.topic != BATCHED_TOPIC)
-            .scalar_subquery(),
-            _AFTER_EVERY_ID,
-        )
-        # A CTE, not ``IN (subquery)``: PostgreSQL may run a subquery again for each row it
-        # updates, and with SKIP LOCKED and LIMIT that claims more than the limit.
-        waiting = (
-            select(WebhookEvent.id)
-            .where(
-                due,
-                WebhookEvent.id != (event_id or 0),
-                WebhookEvent.id < first_other,
-            )
-            .order_by(WebhookEvent.id)
-            .limit(self.batch_size - len(batch))
-            .with_for_update(skip_locked=True)
-            .cte("waiting")
-        )
+        size = self.batch_size - len(batch)
         with self.services.db.transaction() as session:
-            more = session.scalars(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == waiting.c.id, due)
-                .values(self._lease_values(now))
-                .returning(WebhookEvent.id)
-                .execution_options(synchronize_session=False)
-            ).all()
+            more = claim_paid_orders(
+                session, size, self.owner, now, now + self.lease, besides=event_id or 0
+            )
         return sorted([*batch, *more])
 
     # -- applying --------------------------------------------------------------------------
