@@ -19,14 +19,7 @@ def test_a_new_row_is_stored_and_a_second_with_its_key_gives_way(
         owner, customer = shop_and_new_customer(session, shop, 880_001)
 
         def entry(points: int) -> LedgerEntry:
-            return LedgerEntry(
-                shop_id=owner.id,
-                customer_id=customer.id,
-                points=points,
-                reason="test",
-                source="adjustment",
-                idempotency_key="unique-rows:1",
-            )
+            return ledger_row(customer, "1", points)
 
         first = insert_unless_present(session, entry(5))
         second = insert_unless_present(session, entry(7))
@@ -52,14 +45,7 @@ def test_several_rows_in_one_go_store_those_without_a_stored_twin_in_their_order
         owner, customer = shop_and_new_customer(session, shop, 880_002)
 
         def entry(key: str, points: int) -> LedgerEntry:
-            return LedgerEntry(
-                shop_id=owner.id,
-                customer_id=customer.id,
-                points=points,
-                reason="test",
-                source="adjustment",
-                idempotency_key=f"unique-rows:{key}",
-            )
+            return ledger_row(customer, key, points)
 
         assert insert_unless_present(session, entry("b", 2)) is not None
         stored = insert_all_unless_present(session, [entry("a", 1), entry("b", 20), entry("c", 3)])
@@ -87,3 +73,15 @@ def shop_and_new_customer(session: Session, shop: str, shopify_id: int) -> tuple
     )
     assert customer is not None
     return owner, customer
+
+
+def ledger_row(customer: Customer, key: str, points: int) -> LedgerEntry:
+    """A ledger row of the customer's, keyed ``unique-rows:<key>`` (not stored yet)."""
+    return LedgerEntry(
+        shop_id=customer.shop_id,
+        customer_id=customer.id,
+        points=points,
+        reason="test",
+        source="adjustment",
+        idempotency_key=f"unique-rows:{key}",
+    )
