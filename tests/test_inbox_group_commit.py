@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import Connection, select, text
 
 from shopify_loyalty.db import Database
-from shopify_loyalty.errors import DATABASE_UNAVAILABLE
 from shopify_loyalty.inbox.batch_store import Stored, store_deliveries
 from shopify_loyalty.inbox.group_commit import GroupCommit
 from shopify_loyalty.inbox.models import WebhookEvent
@@ -285,21 +284,28 @@ def test_many_concurrent_requests_each_get_their_own_answer(db: Database, shops:
     assert group.batched == 80
 
 
-def test_a_batch_on_a_cut_connection_is_unavailable_and_the_next_batch_reconnects(
+def test_a_batch_on_a_connection_the_database_ended_is_stored_on_a_new_one(
     db: Database, shops: None
 ) -> None:
     group = GroupCommit(db)
     assert group.store(delivery(webhook_id="w-before"))[0] is Outcome.ACCEPTED
-    # Only this group's session is cut: other apps on the database (the suite's live app)
+    # Only this group's session is ended: other apps on the database (the suite's live app)
     # have batch connections of their own, which must be left alone.
-    ours = group._connection.run(lambda connection: connection.info.backend_pid)
+    ended = backend_pid(group)
     with db.engine.connect() as connection:
-        cut = connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": ours})
+        cut = connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": ended})
     assert cut is True
 
-    with pytest.raises(DATABASE_UNAVAILABLE):
-        group.store(delivery(webhook_id="w-cut"))
-    assert group.store(delivery(webhook_id="w-after"))[0] is Outcome.ACCEPTED
+    # The request is answered, not turned away: the batch goes again on a new connection.
+    assert group.store(delivery(webhook_id="w-cut"))[0] is Outcome.ACCEPTED
+    assert backend_pid(group) != ended
+    assert group.store(delivery(webhook_id="w-cut"))[0] is Outcome.DUPLICATE
     group.close()
 
-    assert {row[3] for row in stored_rows(db)} == {"w-before", "w-after"}
+    rows = stored_rows(db)
+    assert len(rows) == 2 and {row[3] for row in rows} == {"w-before", "w-cut"}
+
+
+def backend_pid(group: GroupCommit) -> int:
+    pid: int = group._connection.run(lambda connection: connection.info.backend_pid)
+    return pid

@@ -9,8 +9,11 @@ transaction, committed before it returns.
 
 psycopg's errors are raised as SQLAlchemy's, so callers tell an unreachable database
 (``DATABASE_UNAVAILABLE``, answered 503) from a refused batch exactly as before. After a
-failure the connection is kept only if it is still idle and open; otherwise the next batch
-opens another.
+failure the connection is kept only if it is still idle and open; otherwise it is closed.
+A connection held from before that turns out closed (the server restarted or ended the
+session while it was idle) is replaced and the batch sent once more at once: the batch
+statement stores each delivery once whatever was sent before, so the requests are answered
+instead of turned away with a 503.
 """
 
 from __future__ import annotations
@@ -37,18 +40,29 @@ class BatchConnection:
         self._lock = threading.Lock()  # run() is the leader's; close() may come from elsewhere
 
     def run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        """``work`` on the connection; psycopg's errors come out as SQLAlchemy's."""
+        """``work`` on the connection; psycopg's errors come out as SQLAlchemy's. ``work``
+        must be safe to run twice: it is run again on a new connection when the one held
+        from before was found closed."""
         with self._lock:
             try:
-                connection = self._connection or self._open()
+                held = self._connection
                 try:
-                    return work(connection)
-                except BaseException:
-                    if connection.closed or connection.info.transaction_status != IDLE:
-                        self._discard()
-                    raise
+                    return self._run_once(work)
+                except psycopg.OperationalError:
+                    if held is None or not held.closed:
+                        raise
+                return self._run_once(work)  # the held connection had gone: once more
             except psycopg.Error as error:
                 raise DBAPIError.instance(None, None, error, psycopg.Error) from error
+
+    def _run_once(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        connection = self._connection or self._open()
+        try:
+            return work(connection)
+        except BaseException:
+            if connection.closed or connection.info.transaction_status != IDLE:
+                self._discard()
+            raise
 
     def close(self) -> None:
         with self._lock:
