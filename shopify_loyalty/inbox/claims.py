@@ -37,12 +37,20 @@ from shopify_loyalty.inbox.models import PENDING, PROCESSING, WebhookEvent
 _AFTER_EVERY_ID = 2**63 - 1
 
 
+def due_events(now: Any, events: Any = WebhookEvent) -> ColumnElement[bool]:
+    """Events any worker may claim at ``now``: pending and due, or processing on a lapsed
+    lease (its worker died or stalled)."""
+    return or_(
+        and_(events.status == PENDING, events.next_attempt_at <= now),
+        and_(events.status == PROCESSING, events.lease_until < now),
+    )
+
+
 def _due(events: Any = WebhookEvent) -> ColumnElement[bool]:
     """Due at ``:now`` for the worker ``:owner`` (see the module's docstring)."""
     now: BindParameter[datetime] = bindparam("now")
     return or_(
-        and_(events.status == PENDING, events.next_attempt_at <= now),
-        and_(events.status == PROCESSING, events.lease_until < now),
+        due_events(now, events),
         and_(events.status == PROCESSING, events.lease_owner == bindparam("owner")),
     )
 

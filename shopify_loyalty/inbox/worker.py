@@ -21,11 +21,11 @@ import random
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
@@ -62,15 +62,6 @@ class Result(StrEnum):
     RETRY = "retry"
     FAILED = FAILED
     LOST = "lost"  # another worker holds the event
-
-
-def due_events(now: datetime) -> ColumnElement[bool]:
-    """Events a worker may claim at ``now``: pending and due, or processing on a lapsed
-    lease (its worker died or stalled)."""
-    return or_(
-        and_(WebhookEvent.status == PENDING, WebhookEvent.next_attempt_at <= now),
-        and_(WebhookEvent.status == PROCESSING, WebhookEvent.lease_until < now),
-    )
 
 
 _NOT_JSON = object()

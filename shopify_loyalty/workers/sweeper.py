@@ -22,8 +22,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from shopify_loyalty.db import utcnow
+from shopify_loyalty.inbox.claims import due_events
 from shopify_loyalty.inbox.models import WebhookEvent
-from shopify_loyalty.inbox.worker import due_events
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.jobs.runner import due_jobs
 from shopify_loyalty.services import Services
