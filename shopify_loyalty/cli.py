@@ -277,6 +277,23 @@ def events_replay(event_id: int) -> None:
         sys.exit(1)
 
 
+@events.command("prune")
+def events_prune() -> None:
+    """Delete the events applied and the jobs done more than LOYALTY_RETENTION_DAYS ago (the
+    workers do it every hour; failed and waiting ones are kept)."""
+    from datetime import timedelta
+
+    from shopify_loyalty.db import utcnow
+    from shopify_loyalty.retention import prune_finished_work
+
+    services = _services()
+    days = services.settings.retention_days
+    pruned = prune_finished_work(services.db, utcnow(), timedelta(days=days))
+    click.echo(
+        f"deleted {pruned.events} events and {pruned.jobs} jobs that ended over {days} days ago"
+    )
+
+
 main.add_command(standin_command)
 main.add_command(backfill_command)
 main.add_command(import_points_command)

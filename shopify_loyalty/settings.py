@@ -64,6 +64,8 @@ class Settings:
     worker_lease_seconds: float = 120.0
     sqlite_busy_timeout_seconds: float = 30.0
     admin_timeout_seconds: float = 15.0
+    # Applied webhook events and finished jobs are deleted this many days after they ended.
+    retention_days: int = 30
     # A fault-test hook: the worker sleeps this long at this point of applying an event.
     fault_pause: tuple[str, float] | None = None
     db_pool: PoolSettings = field(default_factory=lambda: PoolSettings())
@@ -156,6 +158,7 @@ def load_settings(
         worker_lease_seconds=worker_lease,
         sqlite_busy_timeout_seconds=busy_timeout,
         admin_timeout_seconds=admin_timeout,
+        retention_days=_int(env, "LOYALTY_RETENTION_DAYS", 30, 3, 3650),
         fault_pause=_fault_pause(env.get("LOYALTY_FAULT_PAUSE", "")),
         db_pool=PoolSettings(
             size=_int(env, "LOYALTY_DB_POOL_SIZE", 10, 1, 200),

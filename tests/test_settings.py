@@ -32,6 +32,7 @@ def env(tmp_path: Path, **values: str) -> dict[str, str]:
         ("LOYALTY_ENCRYPTION_KEY", "short", "LOYALTY_ENCRYPTION_KEY: key 1 is not a Fernet key"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL: 'localhost:6379' is not a redis:// URL"),
         ("LOYALTY_WORKER", "celery", "LOYALTY_WORKER: must be one of thread, off"),
+        ("LOYALTY_RETENTION_DAYS", "1", "LOYALTY_RETENTION_DAYS: 1 is outside the allowed range 3"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(

@@ -38,6 +38,7 @@ from shopify_loyalty.jobs.runner import claim_next_job, run_job
 from shopify_loyalty.monitoring.heartbeats import beat, forget
 from shopify_loyalty.points.locks import serialize_events_of_orders
 from shopify_loyalty.program_events.telling import holding_back, tell_before_event_of
+from shopify_loyalty.retention import prune_finished_work
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.installations import stale_reason
 from shopify_loyalty.shops.models import Shop
@@ -50,6 +51,7 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0
 POLL_SECONDS = 1.0
 PERIODIC_CHECK_SECONDS = 300.0
+PRUNE_SECONDS = 3600.0
 HEARTBEAT_SECONDS = 5.0
 # After a failed pass the worker waits 1 s, 2 s, 4 s ... up to 30 s before the next.
 PASS_BACKOFF_BASE_SECONDS = 1.0
@@ -99,6 +101,7 @@ class InboxWorker:
         self.last_error: str | None = None
         self.failed_passes = 0
         self._periodic_checked = 0.0
+        self._pruned: float | None = None
         self._beaten = 0.0
         self._reported_error: str | None = None
 
@@ -133,6 +136,7 @@ class InboxWorker:
             try:
                 self.heartbeat()
                 self.queue_periodic_work()
+                self.prune_finished_work()
                 self.run_until_idle()
                 self.last_error = None
                 self.failed_passes = 0
@@ -169,6 +173,15 @@ class InboxWorker:
 
         queue_periodic_work(self.services)
         self._periodic_checked = time.monotonic()
+
+    def prune_finished_work(self) -> None:
+        """Once an hour, delete the events and jobs that ended over the retention period
+        ago (see ``retention``)."""
+        if self._pruned is not None and time.monotonic() - self._pruned < PRUNE_SECONDS:
+            return
+        keep = timedelta(days=self.services.settings.retention_days)
+        prune_finished_work(self.services.db, utcnow(), keep)
+        self._pruned = time.monotonic()
 
     def run_until_idle(self, limit: int | None = None) -> int:
         """Apply due events until none is left (or ``limit`` were handled); returns the count."""

@@ -29,6 +29,7 @@ EVENT_TASK = "loyalty.apply_event"
 JOB_TASK = "loyalty.run_job"
 SWEEP_TASK = "loyalty.sweep"
 PERIODIC_TASK = "loyalty.queue_periodic"
+PRUNE_TASK = "loyalty.prune_finished"
 QUEUED_JOBS = "loyalty.queued_jobs"
 
 

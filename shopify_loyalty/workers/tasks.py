@@ -7,10 +7,12 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from datetime import timedelta
 
 from celery import Celery
 from celery.signals import worker_process_init
 
+from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.worker import InboxWorker, backoff_delay
 from shopify_loyalty.jobs.runner import claim_job, run_job
 from shopify_loyalty.monitoring.heartbeats import beat
@@ -19,6 +21,7 @@ from shopify_loyalty.workers.dispatch import (
     EVENT_TASK,
     JOB_TASK,
     PERIODIC_TASK,
+    PRUNE_TASK,
     SWEEP_TASK,
     CeleryDispatcher,
 )
@@ -81,6 +84,14 @@ def register_tasks(app: Celery, services: Services) -> None:
         if report.events or report.jobs:
             log.info("sent again: %d events, %d jobs", report.events, report.jobs)
         return {"events": report.events, "jobs": report.jobs}
+
+    @app.task(name=PRUNE_TASK, ignore_result=True)
+    def prune_finished() -> dict[str, int]:
+        from shopify_loyalty.retention import prune_finished_work
+
+        keep = timedelta(days=services.settings.retention_days)
+        pruned = prune_finished_work(services.db, utcnow(), keep)
+        return {"events": pruned.events, "jobs": pruned.jobs}
 
     @app.task(name=PERIODIC_TASK, ignore_result=True)
     def queue_periodic(area: str) -> int:

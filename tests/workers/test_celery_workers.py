@@ -170,13 +170,14 @@ def test_two_workers_apply_refunds_before_their_paid_orders_to_the_right_balance
     assert {points_of(customer) for customer in customers} == {Balance(available=0, pending=58)}
 
 
-def test_the_beat_schedule_holds_the_sweeper_and_every_periodic_area() -> None:
+def test_the_beat_schedule_holds_the_sweeper_the_pruning_and_every_periodic_area() -> None:
     schedule = beat_schedule()
     assert schedule["sweep"]["task"] == "loyalty.sweep"
     for area in AREAS:
         entry = schedule[f"periodic.{area}"]
         assert (entry["task"], entry["args"]) == (PERIODIC_TASK, (area,))
-    assert set(schedule) == {"sweep", *(f"periodic.{area}" for area in AREAS)}
+    assert schedule["prune"]["task"] == "loyalty.prune_finished"
+    assert set(schedule) == {"sweep", "prune", *(f"periodic.{area}" for area in AREAS)}
 
 
 def test_the_periodic_task_queues_each_area_once_an_hour_and_a_worker_runs_it(
