@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -62,6 +62,32 @@ def test_several_rows_in_one_go_store_those_without_a_stored_twin_in_their_order
             .order_by(LedgerEntry.id)
         )
         assert list(points) == [2, 1, 3]
+        session.rollback()
+
+
+def test_a_stored_row_is_clean_and_a_later_change_to_it_is_written(
+    services: Services, shop: str
+) -> None:
+    with services.db.transaction() as session:
+        owner, customer = shop_and_new_customer(session, shop, 880_003)
+        stored = insert_unless_present(session, ledger_row(customer, "clean", 4))
+        assert stored is not None
+
+        state = inspect(stored)
+        assert state.persistent and not state.modified and not state.expired_attributes
+        assert stored not in session.dirty
+        statements: list[str] = []
+        event.listen(
+            session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2])
+        )
+        session.flush()
+        assert statements == []  # nothing left to write
+
+        stored.note = "changed later"
+        session.flush()
+        assert [s.split()[0] for s in statements] == ["UPDATE"]
+        session.expire(stored)
+        assert stored.note == "changed later"
         session.rollback()
 
 
