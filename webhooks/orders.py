@@ -6,28 +6,38 @@ cancellation applied while the order's paid event is still in flight is never mi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from shopify_loyalty.affiliates.attribution import credit_affiliate, settle_affiliate_order
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.affiliates.attribution import (
+    credit_affiliate,
+    look_up_affiliate_codes,
+    settle_affiliate_order,
+)
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import CustomerDetails, record_customer
 from shopify_loyalty.db import utcnow
-from shopify_loyalty.inbox.context import Handler, WebhookContext
+from shopify_loyalty.inbox.context import Handler, InvalidPayload, WebhookContext
 from shopify_loyalty.orders.records import PaidOrder, find_order, record_paid_order, record_refund
 from shopify_loyalty.paid_membership.perks import best_points_multiplier
 from shopify_loyalty.points.earning import credit_order, take_back_cancellation, take_back_refund
 from shopify_loyalty.points.locks import serialize_order_events
 from shopify_loyalty.points.order_facts import (
     CancelledOrder,
+    look_up_refunds,
     record_cancellation,
     recorded_refund,
     sync_refunded_subtotal,
 )
 from shopify_loyalty.program_events.telling import tell_recent_facts
 from shopify_loyalty.referrals import convert_referral, void_referral
+from shopify_loyalty.referrals.conversion import look_up_referral_codes
 from shopify_loyalty.referrals.models import ORDER_CANCELLED, ORDER_REFUNDED
-from shopify_loyalty.rewards.usage import record_code_usage
+from shopify_loyalty.rewards.usage import look_up_issued_codes, record_code_usage
+from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.cards import stamp_order, take_back_stamp
 from shopify_loyalty.stamps.lines import order_lines, refunded_items
 from shopify_loyalty.tiers.membership import evaluate_tier_after_order
@@ -48,9 +58,7 @@ def order_paid(ctx: WebhookContext) -> None:
         currency=order_currency(ctx),
         subtotal=order_subtotal(payload),
         total_price=shop_money(payload, "total_price_set", "total_price"),
-        discount_codes=tuple(
-            str(code.get("code", ""))[:255] for code in payloads.items(payload, "discount_codes")
-        ),
+        discount_codes=discount_codes(payload),
         test=bool(payload.get("test", False)),
         source_name=payloads.text(payload, "source_name", 64),
         placed_at=payloads.timestamp(payload, "created_at"),
@@ -83,6 +91,33 @@ def order_paid(ctx: WebhookContext) -> None:
         void_referral(ctx.session, ctx.shop, order, ORDER_REFUNDED)
     # Last, so the emails tell what this order changed (points, stamp card, tier, referral).
     tell_recent_facts(ctx.session, ctx.shop, customer)
+
+
+def look_up_paid_orders(session: Session, orders: Sequence[tuple[Shop, dict[str, Any]]]) -> None:
+    """Before several paid orders are applied in one transaction (after their orders are
+    locked): what each of them looks up by its codes and its id, read for all at once, one
+    query a kind, so ``order_paid`` then finds it in memory. A payload it cannot read is
+    passed over; its handler refuses it."""
+    readable: list[tuple[Shop, dict[str, Any], int, tuple[str, ...]]] = []
+    for shop, payload in orders:
+        try:
+            readable.append(
+                (shop, payload, payloads.shopify_id(payload, "id"), discount_codes(payload))
+            )
+        except InvalidPayload:
+            continue
+    look_up_refunds(session, [(shop, order_id) for shop, _, order_id, _ in readable])
+    look_up_issued_codes(session, [(shop, codes) for shop, _, _, codes in readable])
+    looked_up = [(shop, payload) for shop, payload, _, _ in readable]
+    look_up_affiliate_codes(session, looked_up)
+    look_up_referral_codes(session, looked_up)
+
+
+def discount_codes(payload: dict[str, Any]) -> tuple[str, ...]:
+    """The discount codes the order was placed with, as the order row keeps them."""
+    return tuple(
+        str(code.get("code", ""))[:255] for code in payloads.items(payload, "discount_codes")
+    )
 
 
 def refund_created(ctx: WebhookContext) -> None:

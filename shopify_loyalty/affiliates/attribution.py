@@ -14,6 +14,7 @@ earn nothing; guest checkouts do (a guest counts as a new customer).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shopify_loyalty.affiliates.codes import find_codes, normalise_code
+from shopify_loyalty.affiliates.codes import find_codes, look_up_codes, normalise_code
 from shopify_loyalty.affiliates.commission import settle_conversion
 from shopify_loyalty.affiliates.fraud import check_usage_spike, judge_order
 from shopify_loyalty.affiliates.models import (
@@ -140,6 +141,17 @@ def affiliate_code_in(
         if code is not None:
             return code, item.matched_by
     return None
+
+
+def look_up_affiliate_codes(
+    session: Session, orders: Sequence[tuple[Shop, dict[str, Any]]]
+) -> None:
+    """Before several paid orders are applied in one transaction: read the affiliate codes
+    they name, for all of them in one query."""
+    look_up_codes(
+        session,
+        [(shop, item.value) for shop, payload in orders for item in referral_evidence(payload)],
+    )
 
 
 def conversion_for_order(

@@ -16,7 +16,7 @@ per change, after the change commits.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -37,11 +37,16 @@ from shopify_loyalty.referrals.codes import (
     find_referral_code,
 )
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
 
 SYNC_JOB = "affiliates.sync_code"
 CODE_PATTERN = re.compile(r"[A-Z0-9_-]{3,64}")
 MAX_USES = 1_000_000
 MAX_AMOUNT = Decimal("100000")
+# The affiliate code with each text, by (shop id, normalised text), or None when the shop
+# has none: read ahead for the paid orders of a batch; codes made in the transaction are
+# added (a code's text never changes).
+BY_TEXT_MEMO = lasts_the_transaction("affiliates.codes_by_text")
 
 FIELDS = (
     "code",
@@ -83,6 +88,7 @@ def create_code(
     )
     session.add(code)
     session.flush()
+    transaction_memo(session, BY_TEXT_MEMO)[(shop.id, code.code)] = code
     queue_code_sync(session, shop, code)
     return code
 
@@ -129,12 +135,37 @@ def find_code(session: Session, shop: Shop, code: str) -> AffiliateCode | None:
 
 def find_codes(session: Session, shop: Shop, codes: Sequence[str]) -> dict[str, AffiliateCode]:
     """The shop's affiliate codes among ``codes`` (compared case-insensitively), by their
-    normalised text."""
+    normalised text; those read ahead (``look_up_codes``) from memory."""
     wanted = {normalise_code(code) for code in codes}
-    return {
-        found.code: found
-        for found in session.scalars(_codes_named(), {"shop_id": shop.id, "codes": list(wanted)})
-    }
+    known: dict[tuple[int, str], AffiliateCode | None] = transaction_memo(session, BY_TEXT_MEMO)
+    found = {text: code for text in wanted if (code := known.get((shop.id, text))) is not None}
+    unknown = sorted(text for text in wanted if (shop.id, text) not in known)
+    if unknown:
+        found.update(
+            (code.code, code)
+            for code in session.scalars(_codes_named(), {"shop_id": shop.id, "codes": unknown})
+        )
+    return found
+
+
+def look_up_codes(session: Session, wanted: Iterable[tuple[Shop, str]]) -> None:
+    """Read in one query the affiliate codes that several orders name (each with its shop),
+    so ``find_codes`` answers them from memory, absent ones too."""
+    known: dict[tuple[int, str], AffiliateCode | None] = transaction_memo(session, BY_TEXT_MEMO)
+    keys = {(shop.id, normalise_code(code)) for shop, code in wanted} - set(known)
+    if not keys:
+        return
+    rows = session.scalars(
+        _codes_named_in_shops(),
+        {
+            "shop_ids": sorted({shop_id for shop_id, _ in keys}),
+            "codes": sorted({text for _, text in keys}),
+        },
+    )
+    for code in rows:
+        known.setdefault((code.shop_id, code.code), code)
+    for key in keys:
+        known.setdefault(key, None)
 
 
 @cache
@@ -142,6 +173,14 @@ def _codes_named() -> Select[AffiliateCode]:
     # Built once, values bound at execution: building it cost more than sending it.
     return select(AffiliateCode).where(
         AffiliateCode.shop_id == bindparam("shop_id"),
+        AffiliateCode.code.in_(bindparam("codes", expanding=True)),
+    )
+
+
+@cache
+def _codes_named_in_shops() -> Select[AffiliateCode]:
+    return select(AffiliateCode).where(
+        AffiliateCode.shop_id.in_(bindparam("shop_ids", expanding=True)),
         AffiliateCode.code.in_(bindparam("codes", expanding=True)),
     )
 

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
+from shopify_loyalty.inbox.batch_lookups import look_up_for_batch
 from shopify_loyalty.inbox.batches import BATCH_SIZE, BATCHED_TOPIC, batch_customer, batch_order
 from shopify_loyalty.inbox.claims import claim, claim_paid_orders, oldest_due
 from shopify_loyalty.inbox.context import InvalidPayload, WebhookContext
@@ -289,6 +290,7 @@ class InboxWorker:
                 and (order_id := batch_order(event.topic, payloads[event_id])) is not None
             ),
         )
+        look_up_for_batch(session, [(e.topic, shop, payloads[e.id]) for e, shop in found.values()])
         results: list[Result] = []
         # Marked done together at the end: one statement for the batch.
         applied: list[WebhookEvent] = []

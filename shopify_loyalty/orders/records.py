@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.orders.models import Order, Refund
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.transaction_memo import transaction_memo
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
 from shopify_loyalty.unique_rows import insert_unless_present
 
 # What a transaction has read of orders (``find_order``) and of their refunds
-# (``points.order_facts.order_refunds``).
+# (``points.order_facts.order_refunds``, read ahead for the paid orders of a batch; kept
+# from one event to the next, as ``record_refund`` drops an order's copy when it adds one).
 ORDERS_MEMO = "orders.found"
-REFUNDS_MEMO = "orders.refunds"
+REFUNDS_MEMO = lasts_the_transaction("orders.refunds")
 # The orders this transaction inserted, by (shop id, Shopify order id).
 INSERTED_MEMO = "orders.inserted"
 

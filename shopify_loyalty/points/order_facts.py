@@ -7,6 +7,7 @@ fills that row in later and the points it earns are taken back at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -89,6 +90,37 @@ def order_refunds(session: Session, shop: Shop, shopify_order_id: int) -> list[R
             )
         )
     return list(known[key])
+
+
+def look_up_refunds(session: Session, orders: Iterable[tuple[Shop, int]]) -> None:
+    """Read in one query the recorded refunds of several orders (each with its shop), so
+    ``order_refunds`` answers them from memory, orders without refunds too."""
+    known: dict[tuple[int, int], list[Refund]] = transaction_memo(session, REFUNDS_MEMO)
+    keys = {(shop.id, shopify_order_id) for shop, shopify_order_id in orders} - set(known)
+    if not keys:
+        return
+    found: dict[tuple[int, int], list[Refund]] = {key: [] for key in keys}
+    for refund in session.scalars(
+        _refunds_of_orders(),
+        {
+            "shop_ids": sorted({shop_id for shop_id, _ in keys}),
+            "ids": sorted({order_id for _, order_id in keys}),
+        },
+    ):
+        found.get((refund.shop_id, refund.shopify_order_id), []).append(refund)
+    known.update(found)
+
+
+@cache
+def _refunds_of_orders() -> Select[Refund]:
+    return (
+        select(Refund)
+        .where(
+            Refund.shop_id.in_(bindparam("shop_ids", expanding=True)),
+            Refund.shopify_order_id.in_(bindparam("ids", expanding=True)),
+        )
+        .order_by(Refund.shopify_refund_id)
+    )
 
 
 @cache

@@ -17,6 +17,7 @@ from shopify_loyalty.orders.models import Order
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.privacy.models import DataRequestExport
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import forget_transaction_memos
 
 PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone", "locale")
 
@@ -97,6 +98,8 @@ def redact_shop(session: Session, shop: Shop, keep_event_id: int | None = None) 
         events = events.where(WebhookEvent.id != keep_event_id)
     session.execute(events)
     session.delete(shop)
+    # Rows read ahead or remembered in this transaction are gone.
+    forget_transaction_memos(session)
 
 
 def _locate(

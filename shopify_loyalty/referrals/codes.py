@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from sqlalchemy import Select, bindparam, or_, select
@@ -25,6 +25,7 @@ from shopify_loyalty.programs.models import ProgramConfig
 from shopify_loyalty.referrals.models import ReferralCode
 from shopify_loyalty.referrals.rules import ReferralConfig
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NAME_LETTERS = 6
@@ -33,6 +34,11 @@ RANDOM_ONLY = 8
 FRIEND_PREFIX = "FRIEND-"
 PROXY_PATH = "/apps/loyalty/r/"
 ATTEMPTS = 20
+# The member code with each friend code and each link code, by (shop id, normalised text),
+# or None when the shop has none: read ahead for the paid orders of a batch. Codes made in
+# the transaction are added; a code's text changing (redaction) drops both.
+BY_FRIEND_CODE_MEMO = lasts_the_transaction("referrals.codes_by_friend_code")
+BY_CODE_MEMO = lasts_the_transaction("referrals.codes_by_code")
 
 
 def normalise_code(code: str) -> str:
@@ -75,16 +81,76 @@ def find_codes_named(
 ) -> tuple[dict[str, ReferralCode], dict[str, ReferralCode]]:
     """In one query, the shop's referral codes whose friend code is among ``friend_codes``
     and those whose link code is among ``codes`` (compared case-insensitively), each by
-    its normalised text."""
+    its normalised text; those read ahead (``look_up_codes_named``) from memory."""
     friends = {normalise_code(code) for code in friend_codes}
     links = {normalise_code(code) for code in codes}
-    rows = session.scalars(
-        _codes_named(), {"shop_id": shop.id, "friends": list(friends), "links": list(links)}
-    ).all()
-    return (
-        {row.friend_code: row for row in rows if row.friend_code in friends},
-        {row.code: row for row in rows if row.code in links},
+    known_friends: dict[tuple[int, str], ReferralCode | None] = transaction_memo(
+        session, BY_FRIEND_CODE_MEMO
     )
+    known_links: dict[tuple[int, str], ReferralCode | None] = transaction_memo(
+        session, BY_CODE_MEMO
+    )
+    by_friend_code = _known(known_friends, shop, friends)
+    by_code = _known(known_links, shop, links)
+    ask_friends = sorted(text for text in friends if (shop.id, text) not in known_friends)
+    ask_links = sorted(text for text in links if (shop.id, text) not in known_links)
+    if ask_friends or ask_links:
+        rows = session.scalars(
+            _codes_named(), {"shop_id": shop.id, "friends": ask_friends, "links": ask_links}
+        ).all()
+        by_friend_code.update({row.friend_code: row for row in rows if row.friend_code in friends})
+        by_code.update({row.code: row for row in rows if row.code in links})
+    return by_friend_code, by_code
+
+
+def look_up_codes_named(
+    session: Session, friend_codes: Iterable[tuple[Shop, str]], codes: Iterable[tuple[Shop, str]]
+) -> None:
+    """Read in one query the member codes that several orders name (each with its shop),
+    so ``find_codes_named`` answers them from memory, absent ones too."""
+    known_friends: dict[tuple[int, str], ReferralCode | None] = transaction_memo(
+        session, BY_FRIEND_CODE_MEMO
+    )
+    known_links: dict[tuple[int, str], ReferralCode | None] = transaction_memo(
+        session, BY_CODE_MEMO
+    )
+    friends = {(shop.id, normalise_code(code)) for shop, code in friend_codes} - set(known_friends)
+    links = {(shop.id, normalise_code(code)) for shop, code in codes} - set(known_links)
+    if not friends and not links:
+        return
+    rows = session.scalars(
+        _codes_named_in_shops(),
+        {
+            "shop_ids": sorted({shop_id for shop_id, _ in friends | links}),
+            "friends": sorted({text for _, text in friends}),
+            "links": sorted({text for _, text in links}),
+        },
+    )
+    for row in rows:
+        known_friends.setdefault((row.shop_id, row.friend_code), row)
+        known_links.setdefault((row.shop_id, row.code), row)
+    for key in friends:
+        known_friends.setdefault(key, None)
+    for key in links:
+        known_links.setdefault(key, None)
+
+
+def remember_referral_code(session: Session, row: ReferralCode) -> None:
+    """A code made (or found made) in this transaction is never taken for absent."""
+    transaction_memo(session, BY_FRIEND_CODE_MEMO)[(row.shop_id, row.friend_code)] = row
+    transaction_memo(session, BY_CODE_MEMO)[(row.shop_id, row.code)] = row
+
+
+def forget_referral_codes(session: Session) -> None:
+    """A code's text is changing: what was read ahead by text no longer holds."""
+    transaction_memo(session, BY_FRIEND_CODE_MEMO).clear()
+    transaction_memo(session, BY_CODE_MEMO).clear()
+
+
+def _known(
+    known: dict[tuple[int, str], ReferralCode | None], shop: Shop, texts: set[str]
+) -> dict[str, ReferralCode]:
+    return {text: row for text in texts if (row := known.get((shop.id, text))) is not None}
 
 
 @cache
@@ -92,6 +158,17 @@ def _codes_named() -> Select[ReferralCode]:
     # Built once, values bound at execution: building it cost more than sending it.
     return select(ReferralCode).where(
         ReferralCode.shop_id == bindparam("shop_id"),
+        or_(
+            ReferralCode.friend_code.in_(bindparam("friends", expanding=True)),
+            ReferralCode.code.in_(bindparam("links", expanding=True)),
+        ),
+    )
+
+
+@cache
+def _codes_named_in_shops() -> Select[ReferralCode]:
+    return select(ReferralCode).where(
+        ReferralCode.shop_id.in_(bindparam("shop_ids", expanding=True)),
         or_(
             ReferralCode.friend_code.in_(bindparam("friends", expanding=True)),
             ReferralCode.code.in_(bindparam("links", expanding=True)),
@@ -124,8 +201,10 @@ def referral_code_for(session: Session, shop: Shop, customer: Customer) -> Refer
             # candidate was taken in between; the former is the answer, the latter retries.
             raced = _code_of(session, shop, customer)
             if raced is not None:
+                remember_referral_code(session, raced)
                 return raced
             continue
+        remember_referral_code(session, row)
         queue_friend_discount_sync(session, shop, row, load(session, shop, ReferralConfig))
         return row
     raise RuntimeError("could not find a free referral code")

@@ -22,6 +22,7 @@ and never below a zero balance once they were spendable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -39,11 +40,16 @@ from shopify_loyalty.points.sources import Source
 from shopify_loyalty.programs.config import load
 from shopify_loyalty.referrals.attribution import (
     DISCOUNT_CODE,
+    Evidence,
     customer_created_at,
     order_emails,
     referral_evidence,
 )
-from shopify_loyalty.referrals.codes import find_codes_named, normalise_code
+from shopify_loyalty.referrals.codes import (
+    find_codes_named,
+    look_up_codes_named,
+    normalise_code,
+)
 from shopify_loyalty.referrals.models import (
     CONVERTED,
     EXISTING_CUSTOMER,
@@ -199,6 +205,27 @@ def referral_of(session: Session, shop: Shop, friend: Customer) -> Referral | No
     )
 
 
+def look_up_referral_codes(session: Session, orders: Sequence[tuple[Shop, dict[str, Any]]]) -> None:
+    """Before several paid orders are applied in one transaction: read the member codes
+    they name, for all of them in one query (shops whose referrals are off look none up)."""
+    friend_codes: list[tuple[Shop, str]] = []
+    link_codes: list[tuple[Shop, str]] = []
+    for shop, payload in orders:
+        if not load(session, shop, ReferralConfig).enabled:
+            continue
+        discount, link = _split(list(referral_evidence(payload)))
+        friend_codes.extend((shop, code) for code in discount)
+        link_codes.extend((shop, code) for code in link)
+    look_up_codes_named(session, friend_codes, link_codes)
+
+
+def _split(evidence: list[Evidence]) -> tuple[list[str], list[str]]:
+    """The friend discount codes and the link codes among what the order names."""
+    discount = [item.value for item in evidence if item.matched_by == DISCOUNT_CODE]
+    link = [item.value for item in evidence if item.matched_by != DISCOUNT_CODE]
+    return discount, link
+
+
 def _referral_code_in(
     session: Session, shop: Shop, payload: dict[str, Any]
 ) -> tuple[ReferralCode, str] | None:
@@ -207,8 +234,7 @@ def _referral_code_in(
     evidence = list(referral_evidence(payload))
     if not evidence:
         return None
-    discount = [item.value for item in evidence if item.matched_by == DISCOUNT_CODE]
-    link = [item.value for item in evidence if item.matched_by != DISCOUNT_CODE]
+    discount, link = _split(evidence)
     by_friend_code, by_code = find_codes_named(session, shop, discount, link)
     for item in evidence:
         table = by_friend_code if item.matched_by == DISCOUNT_CODE else by_code

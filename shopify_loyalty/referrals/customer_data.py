@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.privacy.requests import register_customer_data
-from shopify_loyalty.referrals.codes import find_referral_code, friend_code_for, new_code
+from shopify_loyalty.referrals.codes import (
+    find_referral_code,
+    forget_referral_codes,
+    friend_code_for,
+    new_code,
+)
 from shopify_loyalty.referrals.models import Referral, ReferralCode
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.tiers.models import TierMembership, TierMove
@@ -91,6 +96,7 @@ def erase_referral_code(session: Session, shop: Shop, customer: Customer) -> Non
     replacement = new_code(customer)
     while find_referral_code(session, shop, replacement) is not None:
         replacement = new_code(customer)
+    forget_referral_codes(session)
     code.code = replacement
     code.friend_code = friend_code_for(replacement)
     code.discount_gid = None

@@ -22,6 +22,7 @@ from shopify_loyalty.privacy.requests import register_customer_data
 from shopify_loyalty.rewards.codes import new_code
 from shopify_loyalty.rewards.models import PENDING, IssuedCode
 from shopify_loyalty.rewards.spec import CENT, RewardSpec
+from shopify_loyalty.rewards.usage import remember_issued_code
 from shopify_loyalty.shops.models import Shop
 
 CREATE_CODE_JOB = "rewards.create_code"
@@ -104,8 +105,11 @@ def new_issued_code(
             # Either another transaction issued under this key first, or the code is taken.
             existing = find_issued_code(session, shop, key)
             if existing is not None:
+                remember_issued_code(session, existing)
                 return existing
             continue
+        # A later order of the same transaction may name it (see ``record_code_usage``).
+        remember_issued_code(session, issued)
         return issued
     raise RuntimeError("could not draw an unused discount code")
 

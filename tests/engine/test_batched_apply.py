@@ -4,6 +4,11 @@ leaves: the same customers, orders, ledger, stamps, tiers, messages and program 
 The same deliveries go to two shops; the worker applies the first shop's one event per
 transaction and the second shop's in batches. A refund and a cancellation among them are
 applied on their own, between batches.
+
+A batch reads ahead what its orders look up (reward, referral and affiliate codes, earlier
+refunds), so the scenario has orders that depend on an earlier order of the same batch: a
+reward code used twice, an affiliate code capped at one order, and a refund that came
+before its paid order.
 """
 
 from __future__ import annotations
@@ -12,15 +17,22 @@ import json
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
 
+from shopify_loyalty.affiliates.accounts import create_affiliate
+from shopify_loyalty.affiliates.models import AffiliateCode
+from shopify_loyalty.customers.records import CustomerDetails, record_customer
 from shopify_loyalty.db import Base
 from shopify_loyalty.inbox.models import DONE, FAILED, PENDING, WebhookEvent
 from shopify_loyalty.inbox.worker import InboxWorker, Result
+from shopify_loyalty.referrals.models import ReferralCode
+from shopify_loyalty.rewards.models import ISSUED, IssuedCode
 from shopify_loyalty.services import Services
+from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.standin.webhook_sender import WebhookSender
 from tests.conftest import sample
 from tests.engine.conftest import deliver_all
@@ -28,6 +40,10 @@ from tests.engine.conftest import deliver_all
 ONE_AT_A_TIME = "one-at-a-time.myshopify.com"
 BATCHED = "batched.myshopify.com"
 ANNA, BEN, CARA = 6_100_000_000_001, 6_100_000_000_002, 6_100_000_000_003
+# Dora refers Eve and Fred; Gus and Hal come through an affiliate's code.
+DORA, EVE, FRED = 6_100_000_000_004, 6_100_000_000_005, 6_100_000_000_006
+GUS, HAL = 6_100_000_000_007, 6_100_000_000_008
+REWARD_CODE, REFERRAL_CODE, AFFILIATE_CODE = "THANKS-4XK9", "DORA7K2Q", "SPRING15"
 
 # Per table: the columns compared. Customer ids are compared as Shopify ids, and moments
 # in stored text are left out: the two shops' events are applied a few seconds apart.
@@ -42,7 +58,13 @@ COMPARED = {
     "tier_moves": "customer_id, from_tier, to_tier, reason, qualifying_value",
     "notification_messages": "customer_id, kind, event_key, recipient, data, status",
     "program_events": "customer_id, topic, event_key, data",
+    "issued_codes": "customer_id, code, status, used_shopify_order_id",
+    "referrals": "referrer_customer_id, friend_customer_id, shopify_order_id, matched_by, status,"
+    " reason, referrer_points",
+    "affiliate_conversions": "shopify_order_id, customer_id, matched_by, new_customer,"
+    " order_subtotal, refunded_subtotal, commission, status, reason",
 }
+CUSTOMER_COLUMNS = {"customer_id", "referrer_customer_id", "friend_customer_id"}
 # Keys that name a customer by our own id: "tier_entry:<customer id>:silver".
 CUSTOMER_KEY = re.compile(r"^([a-z_.]+):(\d+)(?=:|$)")
 MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?")
@@ -58,6 +80,21 @@ def paid(order_id: int, customer: int | None, amount: str) -> tuple[str, dict[st
     payload["subtotal_price"] = payload["current_subtotal_price"] = amount
     payload["subtotal_price_set"]["shop_money"]["amount"] = amount
     return "orders/paid", payload
+
+
+def with_codes(
+    delivery: tuple[str, dict[str, Any]],
+    discount: list[str] = [],  # noqa: B006 - never changed
+    ref: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The paid order with these discount codes and ``loyalty_ref`` (no other), from a
+    customer whose Shopify account is new (so a referral can convert)."""
+    topic, payload = delivery
+    payload["discount_codes"] = [{"code": code, "amount": "1.00"} for code in discount]
+    payload["note_attributes"] = [] if ref is None else [{"name": "loyalty_ref", "value": ref}]
+    payload["landing_site"] = "/"
+    payload["customer"]["created_at"] = None
+    return topic, payload
 
 
 def refund(refund_id: int, order_id: int, amount: str) -> tuple[str, dict[str, Any]]:
@@ -76,7 +113,18 @@ def cancelled(order_id: int, customer: int) -> tuple[str, dict[str, Any]]:
 
 # Anna orders three times (twice in the first batch), Ben's order comes twice as two
 # deliveries, a guest buys, Cara's order is cancelled and Anna's first is part refunded.
+# Before them, in one batch: Anna uses a reward code (typed in lower case) that Ben then
+# uses again, Eve and Fred come referred by Dora (friend code and link), Gus and Hal use an
+# affiliate code good for one order, and Ivy's order was part refunded before it was paid.
 SCENARIO = [
+    refund(7_200_000_000_009, 7_100_000_000_015, "5.00"),
+    with_codes(paid(7_100_000_000_009, ANNA, "30.00"), [f" {REWARD_CODE.lower()} "]),
+    with_codes(paid(7_100_000_000_010, BEN, "20.00"), [REWARD_CODE]),
+    with_codes(paid(7_100_000_000_011, EVE, "25.00"), [f"friend-{REFERRAL_CODE.lower()}"]),
+    with_codes(paid(7_100_000_000_012, FRED, "25.00"), ref=REFERRAL_CODE.lower()),
+    with_codes(paid(7_100_000_000_013, GUS, "40.00"), [AFFILIATE_CODE.lower()]),
+    with_codes(paid(7_100_000_000_014, HAL, "40.00"), [f"{AFFILIATE_CODE} "], ref="unknown1"),
+    with_codes(paid(7_100_000_000_015, 6_100_000_000_009, "30.00"), [AFFILIATE_CODE]),
     paid(7_100_000_000_001, ANNA, "30.00"),
     paid(7_100_000_000_002, BEN, "20.00"),
     paid(7_100_000_000_003, ANNA, "250.00"),
@@ -89,6 +137,62 @@ SCENARIO = [
     paid(7_100_000_000_007, BEN, "65.00"),
     paid(7_100_000_000_008, CARA, "12.00"),
 ]
+
+
+def make_codes(services: Services, shop: str) -> None:
+    """The shop's reward code (Dora's), Dora's referral code and an affiliate's code that
+    earns on one order only."""
+    with services.db.transaction() as session:
+        shop_row = session.scalars(select(Shop).where(Shop.domain == shop)).one()
+        dora = record_customer(
+            session,
+            shop_row,
+            CustomerDetails(shopify_customer_id=DORA, email="dora@example.com", first_name="Dora"),
+        )
+        assert dora is not None
+        session.add_all(
+            [
+                IssuedCode(
+                    shop_id=shop_row.id,
+                    customer_id=dora.id,
+                    source="redemption",
+                    idempotency_key="thanks",
+                    code=REWARD_CODE,
+                    title="5.00 off",
+                    kind="fixed_amount",
+                    value=Decimal("5.00"),
+                    status=ISSUED,
+                ),
+                ReferralCode(
+                    shop_id=shop_row.id,
+                    customer_id=dora.id,
+                    code=REFERRAL_CODE,
+                    friend_code=f"FRIEND-{REFERRAL_CODE}",
+                ),
+            ]
+        )
+        affiliate, _ = create_affiliate(
+            session,
+            shop_row,
+            {
+                "name": "Spring Partner",
+                "email": "spring@partners.example",
+                "commission_kind": "percentage",
+                "commission_value": "10",
+                "payout_method": "paypal",
+                "payout_details": "spring@partners.example",
+            },
+        )
+        session.add(
+            AffiliateCode(
+                shop_id=shop_row.id,
+                affiliate_id=affiliate.id,
+                code=AFFILIATE_CODE,
+                discount_kind="percentage",
+                discount_value=Decimal("15"),
+                max_orders=1,
+            )
+        )
 
 
 def snapshot(services: Services, shop: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -123,7 +227,7 @@ def snapshot(services: Services, shop: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _comparable(name: str, value: Any, shopify_ids: dict[int, int]) -> Any:
-    if name == "customer_id":
+    if name in CUSTOMER_COLUMNS:
         return shopify_ids.get(value)
     if name == "cancelled_at":
         return value is not None
@@ -159,6 +263,7 @@ def test_batched_paid_orders_leave_what_one_transaction_each_leaves(
     results = {}
     for shop, batch_size in ((ONE_AT_A_TIME, 1), (BATCHED, 20)):
         install(shop)
+        make_codes(services, shop)
         deliver_all(sender, shop, SCENARIO)
         worker = InboxWorker(services, batch_size=batch_size)
         assert worker.run_until_idle() >= len(SCENARIO)
@@ -170,6 +275,19 @@ def test_batched_paid_orders_leave_what_one_transaction_each_leaves(
     assert len(one["ledger_entries"]) >= 8
     assert any(points < 0 for _, points, *_ in one["ledger_entries"])
     assert one["stamp_entries"] and one["notification_messages"] and one["program_events"]
+    # The reward code keeps its first order, both friends were referred, the affiliate's
+    # code earned on its first order only, and the earlier refund was netted.
+    assert [row[1:] for row in one["issued_codes"]] == [(REWARD_CODE, "used", 7_100_000_000_009)]
+    assert sorted((row[1], row[4]) for row in one["referrals"]) == [
+        (EVE, "converted"),
+        (FRED, "converted"),
+    ]
+    assert sorted((row[0], row[7], row[8]) for row in one["affiliate_conversions"]) == [
+        (7_100_000_000_013, "pending", None),
+        (7_100_000_000_014, "rejected", "code_order_cap"),
+        (7_100_000_000_015, "rejected", "code_order_cap"),
+    ]
+    assert ("7100000000015", Decimal("5.00")) in {(str(row[0]), row[4]) for row in one["orders"]}
     for table in one:
         assert batched[table] == one[table], table
 

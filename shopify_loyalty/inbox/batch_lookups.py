@@ -1,0 +1,30 @@
+"""Reading ahead for a batch: what its paid orders will each look up, read for all at once.
+
+Each paid order of a batch looks up the reward, referral and affiliate codes it carries and
+the refunds that came before it. Read for the whole batch before its first event is
+applied, that is one query a kind instead of one per order; the domain functions then answer
+from the transaction's memos, which the writers of those rows keep true between events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shopify_loyalty.inbox.batches import BATCHED_TOPIC
+from shopify_loyalty.shops.models import Shop
+from webhooks.orders import look_up_paid_orders
+
+
+def look_up_for_batch(session: Session, events: Iterable[tuple[str, Shop | None, Any]]) -> None:
+    """Read ahead for the batch's events (each its topic, shop and parsed payload), after
+    their orders are locked so that no refund can still come in between."""
+    paid = [
+        (shop, payload)
+        for topic, shop, payload in events
+        if topic == BATCHED_TOPIC and shop is not None and isinstance(payload, dict)
+    ]
+    if paid:
+        look_up_paid_orders(session, paid)
