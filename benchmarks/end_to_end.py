@@ -226,6 +226,8 @@ def applying_seconds(services: Services) -> float:
         first, last = session.execute(
             select(func.min(WebhookEvent.processed_at), func.max(WebhookEvent.processed_at))
         ).one()
+    if first is None or last is None:
+        raise RuntimeError("no event was applied")
     return float((last - first).total_seconds())
 
 
