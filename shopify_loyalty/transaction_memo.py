@@ -13,9 +13,10 @@ its own work (a member it just created, say) must not short-cut the next event's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.orm import Session, SessionTransaction
 
 MEMOS_KEY = "loyalty.transaction_memos"
@@ -33,6 +34,31 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
     """The memo called ``name`` of the session's current transaction (empty at first)."""
     memos: dict[str, dict[Any, Any]] = session.info.setdefault(MEMOS_KEY, {})
     return memos.setdefault(name, {})
+
+
+def read_codes_ahead(
+    session: Session,
+    name: str,
+    keys: Iterable[tuple[int, str]],
+    statement: Select[Any],
+    text: str = "code",
+) -> None:
+    """Fill the memo ``name``, of rows by (shop id, text), for ``keys`` in one query, those
+    without a row as None: ``statement`` takes the ``shop_ids`` and ``codes`` wanted, and
+    each row it reads has its text in the attribute ``text``. Keys remembered already are
+    not read again (the memo holds the session's own rows, changed since perhaps)."""
+    known: dict[tuple[int, str], Any] = transaction_memo(session, name)
+    wanted = set(keys) - set(known)
+    if not wanted:
+        return
+    values = {
+        "shop_ids": sorted({shop_id for shop_id, _ in wanted}),
+        "codes": sorted({code for _, code in wanted}),
+    }
+    for row in session.scalars(statement, values):
+        known.setdefault((row.shop_id, getattr(row, text)), row)
+    for key in wanted:
+        known.setdefault(key, None)
 
 
 def forget_transaction_memos(session: Session) -> None:

@@ -37,7 +37,11 @@ from shopify_loyalty.referrals.codes import (
     find_referral_code,
 )
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
+from shopify_loyalty.transaction_memo import (
+    lasts_the_transaction,
+    read_codes_ahead,
+    transaction_memo,
+)
 
 SYNC_JOB = "affiliates.sync_code"
 CODE_PATTERN = re.compile(r"[A-Z0-9_-]{3,64}")
@@ -151,21 +155,8 @@ def find_codes(session: Session, shop: Shop, codes: Sequence[str]) -> dict[str, 
 def look_up_codes(session: Session, wanted: Iterable[tuple[Shop, str]]) -> None:
     """Read in one query the affiliate codes that several orders name (each with its shop),
     so ``find_codes`` answers them from memory, absent ones too."""
-    known: dict[tuple[int, str], AffiliateCode | None] = transaction_memo(session, BY_TEXT_MEMO)
-    keys = {(shop.id, normalise_code(code)) for shop, code in wanted} - set(known)
-    if not keys:
-        return
-    rows = session.scalars(
-        _codes_named_in_shops(),
-        {
-            "shop_ids": sorted({shop_id for shop_id, _ in keys}),
-            "codes": sorted({text for _, text in keys}),
-        },
-    )
-    for code in rows:
-        known.setdefault((code.shop_id, code.code), code)
-    for key in keys:
-        known.setdefault(key, None)
+    keys = {(shop.id, normalise_code(code)) for shop, code in wanted}
+    read_codes_ahead(session, BY_TEXT_MEMO, keys, _codes_named_in_shops())
 
 
 @cache

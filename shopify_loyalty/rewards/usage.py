@@ -14,7 +14,11 @@ from shopify_loyalty.orders.models import Order
 from shopify_loyalty.rewards.codes import normalise_code
 from shopify_loyalty.rewards.models import USED, IssuedCode
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
+from shopify_loyalty.transaction_memo import (
+    lasts_the_transaction,
+    read_codes_ahead,
+    transaction_memo,
+)
 
 # The issued code with each text, by (shop id, code), or None when the shop has none: read
 # ahead for the paid orders of a batch. It holds the session's own rows, so a code one order
@@ -59,21 +63,7 @@ def look_up_issued_codes(session: Session, wanted: Iterable[tuple[Shop, Iterable
     """Read in one query the issued codes that several orders carry (each order's shop and
     discount codes), so ``record_code_usage`` answers them from memory, absent ones too."""
     keys = {(shop.id, code) for shop, codes in wanted for code in order_code_texts(codes)}
-    known: dict[tuple[int, str], IssuedCode | None] = transaction_memo(session, ISSUED_BY_CODE_MEMO)
-    keys -= set(known)
-    if not keys:
-        return
-    rows = session.scalars(
-        _issued_codes_named(),
-        {
-            "shop_ids": sorted({shop_id for shop_id, _ in keys}),
-            "codes": sorted({code for _, code in keys}),
-        },
-    )
-    for issued in rows:
-        known.setdefault((issued.shop_id, issued.code), issued)
-    for key in keys:
-        known.setdefault(key, None)
+    read_codes_ahead(session, ISSUED_BY_CODE_MEMO, keys, _issued_codes_named())
 
 
 def remember_issued_code(session: Session, issued: IssuedCode) -> None:
