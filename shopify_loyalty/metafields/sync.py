@@ -26,7 +26,7 @@ from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import job
 from shopify_loyalty.metafields.models import CustomerMetafieldSync
 from shopify_loyalty.metafields.specs import NAMESPACE, TYPES
-from shopify_loyalty.metafields.stale import FLUSH_JOB, schedule_flush
+from shopify_loyalty.metafields.stale import FLUSH_JOB, schedule_flush, write_stale_marks
 from shopify_loyalty.metafields.values import current_values
 from shopify_loyalty.services import Services
 from shopify_loyalty.shopify.admin_client import AdminClient
@@ -89,6 +89,8 @@ def flush_metafields(services: Services, shop_domain: str, payload: dict[str, An
 
 
 def _read_stale(session: Session, shop: Shop) -> tuple[list[PendingWrite], bool]:
+    # Marks this transaction made wait for its commit: written first, they are read too.
+    write_stale_marks(session)
     rows = list(
         session.scalars(
             select(CustomerMetafieldSync)
@@ -187,6 +189,7 @@ def _write(client: AdminClient, writes: list[PendingWrite]) -> None:
 def _record(session: Session, writes: list[PendingWrite]) -> None:
     """Remember what Shopify now holds; a customer marked again meanwhile stays stale."""
     now = utcnow()
+    write_stale_marks(session)
     for write in writes:
         row = session.get(CustomerMetafieldSync, write.row_id)
         if row is None or not write.done:

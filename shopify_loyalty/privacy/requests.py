@@ -13,6 +13,7 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import find_customer
 from shopify_loyalty.db import Base, utcnow
 from shopify_loyalty.inbox.models import WebhookEvent
+from shopify_loyalty.metafields.stale import write_stale_marks
 from shopify_loyalty.orders.models import Order
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.privacy.models import DataRequestExport
@@ -88,6 +89,8 @@ def redact_customer(
 
 def redact_shop(session: Session, shop: Shop, keep_event_id: int | None = None) -> None:
     """Delete every row of the shop; the redact event itself stays as the proof it ran."""
+    # Marks waiting for the commit would bring rows back after the deletes.
+    write_stale_marks(session)
     for table in reversed(Base.metadata.sorted_tables):
         if table.name in ("shops", "webhook_events"):
             continue
