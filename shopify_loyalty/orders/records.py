@@ -13,6 +13,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.customers.records import created_in_this_transaction
 from shopify_loyalty.orders.models import Order, Refund
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
@@ -25,6 +26,9 @@ ORDERS_MEMO = "orders.found"
 REFUNDS_MEMO = lasts_the_transaction("orders.refunds")
 # The orders this transaction inserted, by (shop id, Shopify order id).
 INSERTED_MEMO = "orders.inserted"
+# The orders this transaction recorded paid for customers it created: customer id ->
+# {Shopify order id: order}.
+NEW_CUSTOMERS_ORDERS_MEMO = "orders.of_created_customers"
 
 
 @dataclass(frozen=True)
@@ -100,12 +104,33 @@ def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:
     if inserted is not None:
         transaction_memo(session, ORDERS_MEMO)[(shop.id, paid.shopify_order_id)] = inserted
         transaction_memo(session, INSERTED_MEMO)[(shop.id, paid.shopify_order_id)] = True
-        return inserted
-    order = find_order(session, shop, paid.shopify_order_id)
-    assert order is not None
-    if order.paid_at is None:
-        _fill(order, paid)
+        order = inserted
+    else:
+        found = find_order(session, shop, paid.shopify_order_id)
+        assert found is not None
+        order = found
+        if order.paid_at is None:
+            _fill(order, paid)
+    customer = paid.customer
+    if (
+        customer is not None
+        and order.customer_id == customer.id
+        and created_in_this_transaction(session, customer)
+    ):
+        recorded = transaction_memo(session, NEW_CUSTOMERS_ORDERS_MEMO)
+        recorded.setdefault(customer.id, {})[order.shopify_order_id] = order
     return order
+
+
+def orders_of_created_customer(session: Session, customer: Customer) -> list[Order] | None:
+    """The orders this transaction recorded paid for a customer it created, as they stand
+    in the session; None for any other customer. No other transaction can point an order at
+    that customer yet, so in a paid order's event these are all of the customer's orders
+    (a cancellation, the only other writer of an order's customer, is an event of its own)."""
+    if not created_in_this_transaction(session, customer):
+        return None
+    recorded = transaction_memo(session, NEW_CUSTOMERS_ORDERS_MEMO).get(customer.id, {})
+    return list(recorded.values())
 
 
 def _fill(order: Order, paid: PaidOrder) -> None:

@@ -29,6 +29,7 @@ from shopify_loyalty.customers.records import created_in_this_transaction
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.metafields.stale import mark_metafields_stale
+from shopify_loyalty.orders.records import orders_of_created_customer
 from shopify_loyalty.perks.audiences import queue_refresh_after_tier_move
 from shopify_loyalty.points.ledger import append_entry, find_entry
 from shopify_loyalty.points.rules import PointsConfig
@@ -37,7 +38,12 @@ from shopify_loyalty.programs.config import load
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.tiers.models import TierMembership, TierMove
-from shopify_loyalty.tiers.qualifying import TIER_ENTRY_BONUS, qualifying_value, qualifying_values
+from shopify_loyalty.tiers.qualifying import (
+    TIER_ENTRY_BONUS,
+    qualifying_value,
+    qualifying_values,
+    value_of_orders,
+)
 from shopify_loyalty.tiers.rules import TierConfig, TierLevel
 from shopify_loyalty.tiers.tier_discounts import queue_program_sync
 from shopify_loyalty.transaction_memo import transaction_memo
@@ -157,7 +163,13 @@ def evaluate_tier_after_order(
         return None
     moment = now or utcnow()
     membership = membership_of(session, shop, customer, lock=True)
-    value = qualifying_value(session, shop, customer, config, moment)
+    # A member this event created has no orders but the ones it recorded: their value is
+    # known without reading the orders back.
+    orders = orders_of_created_customer(session, customer)
+    known = value_of_orders(config, customer, orders, moment) if orders is not None else None
+    value = (
+        known if known is not None else qualifying_value(session, shop, customer, config, moment)
+    )
     target = config.qualifying_level(value)
     if membership is None:
         if target is None:

@@ -12,7 +12,7 @@ moment of evaluation, or the whole history when it is 0.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -57,6 +57,36 @@ def qualifying_value(
     session: Session, shop: Shop, customer: Customer, config: TierConfig, now: datetime
 ) -> Decimal:
     return qualifying_values(session, shop, config, now, [customer.id]).get(customer.id, ZERO)
+
+
+def value_of_orders(
+    config: TierConfig, customer: Customer, orders: Iterable[Order], now: datetime
+) -> Decimal | None:
+    """What :func:`qualifying_value` would read for the customer if ``orders`` were all of
+    their orders, worked out from the rows in hand; None for the points basis (it reads
+    the ledger) or when a moment is not known yet."""
+    if config.basis == "points_earned":
+        return None
+    start = window_start(config, now)
+    value = ZERO
+    for order in orders:
+        moment = order.paid_at or order.placed_at or order.created_at
+        if moment is None:
+            return None
+        if (
+            order.customer_id != customer.id
+            or order.test
+            or order.cancelled_at is not None
+            or moment > now
+            or (start is not None and moment <= start)
+        ):
+            continue
+        net = order.subtotal - order.refunded_subtotal
+        if config.basis == "spend":
+            value += max(net, ZERO)
+        elif order.refunded_subtotal <= 0 or order.refunded_subtotal < order.subtotal:
+            value += 1
+    return value.quantize(Decimal("0.01"))
 
 
 def qualifying_values(

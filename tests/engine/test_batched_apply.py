@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from shopify_loyalty.affiliates.accounts import create_affiliate
 from shopify_loyalty.affiliates.models import AffiliateCode
@@ -63,11 +64,16 @@ COMPARED = {
     " reason, referrer_points",
     "affiliate_conversions": "shopify_order_id, customer_id, matched_by, new_customer,"
     " order_subtotal, refunded_subtotal, commission, status, reason",
+    "stamp_orders": "shopify_order_id, customer_id, subtotal, refunds, cancelled_at",
+    # Only who has a row: a metafield flush that came due may have run in between.
+    "customer_metafield_syncs": "customer_id",
 }
 CUSTOMER_COLUMNS = {"customer_id", "referrer_customer_id", "friend_customer_id"}
 # Keys that name a customer by our own id: "tier_entry:<customer id>:silver".
 CUSTOMER_KEY = re.compile(r"^([a-z_.]+):(\d+)(?=:|$)")
 MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?")
+# Reward codes are drawn at random.
+CODE = re.compile(r"\bLOY(-[A-Z0-9]{4})+\b")
 
 
 def paid(order_id: int, customer: int | None, amount: str) -> tuple[str, dict[str, Any]]:
@@ -195,6 +201,43 @@ def make_codes(services: Services, shop: str) -> None:
         )
 
 
+# Members seen first in a batch: Iris's order was part refunded and Jonas's refunded in full
+# before their paid events came, Kira's cancelled; Leo's first order lifts him to a tier,
+# and Milo's nine orders complete his stamp card (two stamps on joining, ten a card).
+IRIS, JONAS, KIRA, LEO, MILO = (6_110_000_000_000 + n for n in range(1, 6))
+FIRST_ORDERS = [
+    refund(7_210_000_000_001, 7_110_000_000_001, "10.00"),
+    refund(7_210_000_000_002, 7_110_000_000_002, "25.00"),
+    cancelled(7_110_000_000_003, KIRA),
+    paid(7_110_000_000_001, IRIS, "40.00"),
+    paid(7_110_000_000_002, JONAS, "25.00"),
+    paid(7_110_000_000_003, KIRA, "30.00"),
+    paid(7_110_000_000_004, LEO, "300.00"),
+    *(paid(7_110_000_000_010 + n, MILO, "20.00") for n in range(9)),
+]
+
+
+def apply_both_ways(
+    install: Callable[[str], None],
+    sender: WebhookSender,
+    services: Services,
+    scenario: list[tuple[str, dict[str, Any]]],
+    prepare: Callable[[Services, str], None] | None = None,
+) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[tuple[Any, ...]]]]:
+    """The scenario applied to one shop one event per transaction and to another in
+    batches (each shop first given ``prepare``): what each shop was left with."""
+    results = {}
+    for shop, batch_size in ((ONE_AT_A_TIME, 1), (BATCHED, 20)):
+        install(shop)
+        if prepare is not None:
+            prepare(services, shop)
+        deliver_all(sender, shop, scenario)
+        worker = InboxWorker(services, batch_size=batch_size)
+        assert worker.run_until_idle() >= len(scenario)
+        results[shop] = snapshot(services, shop)
+    return results[ONE_AT_A_TIME], results[BATCHED]
+
+
 def snapshot(services: Services, shop: str) -> dict[str, list[tuple[Any, ...]]]:
     """What the shop's events left, table by table, in a form two shops can share."""
     found: dict[str, list[tuple[Any, ...]]] = {}
@@ -242,7 +285,7 @@ def _comparable(name: str, value: Any, shopify_ids: dict[int, int]) -> Any:
             lambda m: f"{m[1]}:customer {shopify_ids.get(int(m[2]), m[2])}", value
         )
     if isinstance(value, str):
-        return MOMENT.sub("<moment>", value)
+        return CODE.sub("<code>", MOMENT.sub("<moment>", value))
     return value
 
 
@@ -252,7 +295,7 @@ def _without_moments(data: Any, shopify_ids: dict[int, int]) -> Any:
     if isinstance(data, list):
         return [_without_moments(v, shopify_ids) for v in data]
     if isinstance(data, str):
-        return MOMENT.sub("<moment>", data)
+        return CODE.sub("<code>", MOMENT.sub("<moment>", data))
     return data
 
 
@@ -260,16 +303,8 @@ def _without_moments(data: Any, shopify_ids: dict[int, int]) -> Any:
 def test_batched_paid_orders_leave_what_one_transaction_each_leaves(
     install: Callable[[str], None], sender: WebhookSender, services: Services
 ) -> None:
-    results = {}
-    for shop, batch_size in ((ONE_AT_A_TIME, 1), (BATCHED, 20)):
-        install(shop)
-        make_codes(services, shop)
-        deliver_all(sender, shop, SCENARIO)
-        worker = InboxWorker(services, batch_size=batch_size)
-        assert worker.run_until_idle() >= len(SCENARIO)
-        results[shop] = snapshot(services, shop)
+    one, batched = apply_both_ways(install, sender, services, SCENARIO, make_codes)
 
-    one, batched = results[ONE_AT_A_TIME], results[BATCHED]
     assert one["webhook_events"] == [(DONE,)] * len(SCENARIO)
     # The scenario exercised what it is about: credits and take-backs, stamps, messages.
     assert len(one["ledger_entries"]) >= 8
@@ -288,6 +323,35 @@ def test_batched_paid_orders_leave_what_one_transaction_each_leaves(
         (7_100_000_000_015, "rejected", "code_order_cap"),
     ]
     assert ("7100000000015", Decimal("5.00")) in {(str(row[0]), row[4]) for row in one["orders"]}
+    for table in one:
+        assert batched[table] == one[table], table
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_first_orders_of_members_seen_first_in_a_batch_leave_what_one_transaction_each_leaves(
+    install: Callable[[str], None], sender: WebhookSender, services: Services
+) -> None:
+    """Members created in a batch: the tier judged on the one order they have, their
+    metafields marked stale with the batch's commit, refunds and a cancellation that came
+    first, a stamp card completed within the batch."""
+    one, batched = apply_both_ways(install, sender, services, FIRST_ORDERS)
+
+    assert one["webhook_events"] == [(DONE,)] * len(FIRST_ORDERS)
+    by_customer = {row[0]: row for row in one["stamp_cards"]}
+    # Milo: card 1 complete (2 + 8 stamps) and its code issued; card 2 opened with the
+    # head start, and his ninth stamp on it.
+    assert by_customer[MILO] == (MILO, 2, 3, 1)
+    assert [row[:2] for row in one["issued_codes"]] == [(MILO, "<code>")]
+    # Leo moved up on his first order; Iris (30.00 net) and Jonas did not.
+    assert one["tier_memberships"] == [(LEO, "silver")]
+    # Iris's part refund leaves her stamp, Jonas's full refund leaves none, Kira's
+    # cancelled order none.
+    stamped = {row[0] for row in one["stamp_entries"] if row[1] == "order"}
+    assert stamped == {IRIS, LEO, MILO}
+    # Every member's metafields were marked stale.
+    assert one["customer_metafield_syncs"] == sorted(
+        [(customer,) for customer in (IRIS, JONAS, KIRA, LEO, MILO)], key=repr
+    )
     for table in one:
         assert batched[table] == one[table], table
 
@@ -337,6 +401,74 @@ def test_a_bad_event_in_a_batch_fails_alone_and_the_others_are_applied(
         ).all()
     assert error is not None and error.startswith("invalid payload")
     assert credited == [7_500_000_000_001, 7_500_000_000_003]
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_a_batch_marks_its_members_stale_in_one_statement_and_sums_no_new_members_orders(
+    shop: str, sender: WebhookSender, services: Services
+) -> None:
+    """Five new members and a regular in one batch: one statement marks all six stale (no
+    lookup of their rows), and only the regular's orders are summed for the tier."""
+    regular = 6_120_000_000_000
+    deliver_all(sender, shop, [paid(7_130_000_000_000, regular, "10.00")])
+    InboxWorker(services).run_until_idle()
+    newcomers = [paid(7_130_000_000_001 + n, 6_120_000_000_001 + n, "10.00") for n in range(5)]
+    deliver_all(sender, shop, [*newcomers, paid(7_130_000_000_010, regular, "10.00")])
+
+    sent = statements_sent(services, lambda: InboxWorker(services).run_until_idle(limit=1))
+
+    assert statuses(services, event_ids(services, shop)) == [DONE] * 7
+    marks = [statement for statement in sent if "customer_metafield_syncs" in statement]
+    assert len(marks) == 1 and marks[0].startswith("INSERT INTO customer_metafield_syncs")
+    sums = [statement for statement in sent if "FROM orders" in statement and "sum(" in statement]
+    assert len(sums) == 1
+    with services.db.sessions() as session:
+        stale = session.scalar(
+            text("SELECT count(*) FROM customer_metafield_syncs WHERE stale_since IS NOT NULL")
+        )
+    assert stale == 6
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_a_new_member_applied_alone_is_marked_stale_at_the_end_and_sums_no_orders(
+    shop: str, sender: WebhookSender, services: Services
+) -> None:
+    deliver_all(sender, shop, [paid(7_140_000_000_001, 6_130_000_000_001, "300.00")])
+
+    sent = statements_sent(services, lambda: InboxWorker(services, batch_size=1).run_until_idle(1))
+
+    marks = [statement for statement in sent if "customer_metafield_syncs" in statement]
+    assert len(marks) == 1 and marks[0].startswith("INSERT INTO customer_metafield_syncs")
+    # After every write of the event, before the event is marked done.
+    done = next(
+        i
+        for i, statement in enumerate(sent)
+        if statement.startswith("UPDATE webhook_events") and "processed_at" in statement
+    )
+    assert sent.index(marks[0]) < done
+    assert not [
+        statement for statement in sent if "FROM orders" in statement and "sum(" in statement
+    ]
+    with services.db.sessions() as session:
+        tier = session.scalar(text("SELECT tier_key FROM tier_memberships"))
+    assert tier == "silver"
+
+
+def statements_sent(services: Services, call: Callable[[], object]) -> list[str]:
+    """The SQL statements this thread sent during ``call``."""
+    sent: list[str] = []
+    here = threading.current_thread()
+
+    def listener(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if threading.current_thread() is here:
+            sent.append(statement)
+
+    event.listen(services.db.engine, "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", listener)
+    return sent
 
 
 def event_ids(services: Services, shop: str) -> list[int]:
