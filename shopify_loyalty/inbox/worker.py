@@ -216,12 +216,15 @@ class InboxWorker:
 
     def apply_one(self, event_id: int) -> Result:
         """Claim and apply this event if it is due (a Celery message names it), with the paid
-        orders due beside it; LOST when it is not due, already applied, or held by another
-        worker (the paid orders due are applied all the same: the message's own event may
-        have been taken by a batch, and its message then stands for the ones waiting)."""
+        orders due beside it; LOST at once when it is not due (already applied, held by
+        another worker's batch, retried later). Such a message claims nothing more: every
+        due event has a message of its own (the sweeper sends again the lost ones), so none
+        waits for it, and a message whose event a batch took costs one statement."""
         with self.services.db.sessions() as session:
             topic = self._claim(session, event_id)
-        batch = self._with_more(event_id, topic) if topic is not None else self._with_more()
+        if topic is None:
+            return Result.LOST
+        batch = self._with_more(event_id, topic)
         results = dict(zip(batch, self.apply_batch(batch), strict=True))
         return results.get(event_id, Result.LOST)
 
@@ -243,20 +246,17 @@ class InboxWorker:
         with session.begin():
             return claim(session, event_id, self.owner, now, now + self.lease)
 
-    def _with_more(self, event_id: int | None = None, topic: str | None = None) -> list[int]:
-        """The claimed event (if any) and, when it is a paid order or there is none, more
-        due paid orders claimed beside it, up to the batch size, oldest first; in the
-        order they arrived."""
-        batch = [] if event_id is None else [event_id]
-        if self.batch_size <= 1 or (topic is not None and topic != BATCHED_TOPIC):
-            return batch
+    def _with_more(self, event_id: int, topic: str) -> list[int]:
+        """The claimed event and, when it is a paid order, more due paid orders claimed
+        beside it, up to the batch size, oldest first; in the order they arrived."""
+        if self.batch_size <= 1 or topic != BATCHED_TOPIC:
+            return [event_id]
         now = utcnow()
-        size = self.batch_size - len(batch)
         with self.services.db.transaction() as session:
             more = claim_paid_orders(
-                session, size, self.owner, now, now + self.lease, besides=event_id or 0
+                session, self.batch_size - 1, self.owner, now, now + self.lease, besides=event_id
             )
-        return sorted([*batch, *more])
+        return sorted([event_id, *more])
 
     # -- applying --------------------------------------------------------------------------
     def apply_batch(self, event_ids: list[int]) -> list[Result]:

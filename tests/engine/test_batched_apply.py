@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ from shopify_loyalty.affiliates.accounts import create_affiliate
 from shopify_loyalty.affiliates.models import AffiliateCode
 from shopify_loyalty.customers.records import CustomerDetails, record_customer
 from shopify_loyalty.db import Base
-from shopify_loyalty.inbox.models import DONE, FAILED, PENDING, WebhookEvent
+from shopify_loyalty.inbox.models import DONE, FAILED, PENDING, PROCESSING, WebhookEvent
 from shopify_loyalty.inbox.worker import InboxWorker, Result
 from shopify_loyalty.referrals.models import ReferralCode
 from shopify_loyalty.rewards.models import ISSUED, IssuedCode
@@ -376,6 +377,50 @@ def test_a_message_applies_the_paid_orders_waiting_beside_its_own_event(
     with services.db.sessions() as session:
         points = session.scalar(text("SELECT sum(points) FROM ledger_entries"))
     assert points == 5 * 10 - 5
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_a_message_whose_event_is_not_due_claims_nothing_more_in_one_statement(
+    shop: str, sender: WebhookSender, services: Services, database_url: str
+) -> None:
+    deliver_all(sender, shop, [paid(7_700_000_000_000 + n, ANNA, "10.00") for n in range(4)])
+    events = event_ids(services, shop)
+    # The first order is applied, the second held by another worker's batch.
+    assert InboxWorker(services, batch_size=1).apply_one(events[0]) == Result.DONE
+    other = InboxWorker(services, batch_size=1)
+    assert other.claim_next() == (events[1], "orders/paid")
+    worker = InboxWorker(services)
+
+    with statements_and_autocommit(services) as sent:
+        assert worker.apply_one(events[0]) == Result.LOST
+        assert worker.apply_one(events[1]) == Result.LOST
+
+    assert statuses(services, events) == [DONE, PROCESSING, PENDING, PENDING]
+    # One statement each (SQLite opens its write transaction with a statement too).
+    claims = [statement for statement, _ in sent if not statement.startswith("BEGIN")]
+    assert [statement.split()[0] for statement in claims] == ["UPDATE", "UPDATE"]
+    # The other worker applies its event; the next message applies the last two together.
+    assert other.apply_batch([events[1]]) == [Result.DONE]
+    assert worker.apply_one(events[2]) == Result.DONE
+    assert statuses(services, events) == [DONE] * 4
+
+
+@contextmanager
+def statements_and_autocommit(services: Services) -> Iterator[list[tuple[str, bool]]]:
+    """The statements sent in the block, each with whether its connection was in
+    autocommit mode (PostgreSQL: no transaction of its own was opened around it)."""
+    sent: list[tuple[str, bool]] = []
+
+    def listener(conn: Any, _cur: Any, statement: str, *_: Any) -> None:
+        sent.append(
+            (statement, bool(getattr(conn.connection.dbapi_connection, "autocommit", False)))
+        )
+
+    event.listen(services.db.engine, "before_cursor_execute", listener)
+    try:
+        yield sent
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", listener)
 
 
 @pytest.mark.usefixtures("worker_held")
