@@ -7,7 +7,9 @@ mid-event) and is taken back at once instead of after the lease.
 
 A worker claims for every message it gets, most of them finding their event taken by a
 batch already, so the statements are built once, values bound at execution: building them
-cost more than sending them.
+cost more than sending them. Each claim is one conditional UPDATE, atomic on its own, so
+it runs on an autocommit connection (:meth:`~shopify_loyalty.db.Database.single_statements`):
+no BEGIN and COMMIT round trips around it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Connection,
     Select,
     Update,
     and_,
@@ -28,7 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from shopify_loyalty.inbox.batches import BATCHED_TOPIC
 from shopify_loyalty.inbox.models import PENDING, PROCESSING, WebhookEvent
@@ -111,24 +114,24 @@ def _claim_more_statement(size: int) -> Update:
     )
 
 
-def oldest_due(session: Session, owner: str, now: datetime) -> list[int]:
+def oldest_due(connection: Connection, owner: str, now: datetime) -> list[int]:
     """Up to twenty due events, oldest first (not claimed: another worker may be first)."""
-    return list(session.scalars(_oldest_statement(), {"now": now, "owner": owner}))
+    return list(connection.scalars(_oldest_statement(), {"now": now, "owner": owner}))
 
 
 def claim(
-    session: Session, event_id: int, owner: str, now: datetime, until: datetime
+    connection: Connection, event_id: int, owner: str, now: datetime, until: datetime
 ) -> str | None:
     """Lease the event to ``owner`` until ``until`` if it is due; its topic, or None."""
     values = {"wanted": event_id, "owner": owner, "now": now, "until": until}
-    topic: str | None = session.scalar(_claim_statement(), values)
+    topic: str | None = connection.scalar(_claim_statement(), values)
     return topic
 
 
 def claim_paid_orders(
-    session: Session, size: int, owner: str, now: datetime, until: datetime, besides: int = 0
+    connection: Connection, size: int, owner: str, now: datetime, until: datetime, besides: int = 0
 ) -> list[int]:
     """Lease up to ``size`` due paid orders (not ``besides``), oldest first, none past an
     earlier due event of another topic, skipping rows other workers are claiming."""
     values = {"wanted": besides, "owner": owner, "now": now, "until": until}
-    return list(session.scalars(_claim_more_statement(size), values))
+    return list(connection.scalars(_claim_more_statement(size), values))

@@ -220,8 +220,7 @@ class InboxWorker:
         another worker's batch, retried later). Such a message claims nothing more: every
         due event has a message of its own (the sweeper sends again the lost ones), so none
         waits for it, and a message whose event a batch took costs one statement."""
-        with self.services.db.sessions() as session:
-            topic = self._claim(session, event_id)
+        topic = self._claim(event_id)
         if topic is None:
             return Result.LOST
         batch = self._with_more(event_id, topic)
@@ -229,22 +228,22 @@ class InboxWorker:
         return results.get(event_id, Result.LOST)
 
     # -- claiming --------------------------------------------------------------------------
+    # Each claim is a statement of its own, committed as it runs (see ``claims``).
     def claim_next(self) -> tuple[int, str] | None:
         """The oldest due event, claimed: its id and topic."""
-        with self.services.db.sessions() as session:
-            candidates = oldest_due(session, self.owner, utcnow())
-            session.rollback()
-            for event_id in candidates:
-                topic = self._claim(session, event_id)
+        with self.services.db.single_statements() as connection:
+            now = utcnow()
+            for event_id in oldest_due(connection, self.owner, now):
+                topic = claim(connection, event_id, self.owner, now, now + self.lease)
                 if topic is not None:
                     return event_id, topic
         return None
 
-    def _claim(self, session: Session, event_id: int) -> str | None:
+    def _claim(self, event_id: int) -> str | None:
         """Claim the event if it is due; its topic, or None when it was not due."""
         now = utcnow()
-        with session.begin():
-            return claim(session, event_id, self.owner, now, now + self.lease)
+        with self.services.db.single_statements() as connection:
+            return claim(connection, event_id, self.owner, now, now + self.lease)
 
     def _with_more(self, event_id: int, topic: str) -> list[int]:
         """The claimed event and, when it is a paid order, more due paid orders claimed
@@ -252,9 +251,9 @@ class InboxWorker:
         if self.batch_size <= 1 or topic != BATCHED_TOPIC:
             return [event_id]
         now = utcnow()
-        with self.services.db.transaction() as session:
+        with self.services.db.single_statements() as connection:
             more = claim_paid_orders(
-                session, self.batch_size - 1, self.owner, now, now + self.lease, besides=event_id
+                connection, self.batch_size - 1, self.owner, now, now + self.lease, besides=event_id
             )
         return sorted([event_id, *more])
 

@@ -399,10 +399,19 @@ def test_a_message_whose_event_is_not_due_claims_nothing_more_in_one_statement(
     # One statement each (SQLite opens its write transaction with a statement too).
     claims = [statement for statement, _ in sent if not statement.startswith("BEGIN")]
     assert [statement.split()[0] for statement in claims] == ["UPDATE", "UPDATE"]
+    if database_url.startswith("postgresql"):
+        # Each claim is its own transaction: no BEGIN and COMMIT around it.
+        assert [autocommit for _, autocommit in sent] == [True, True]
     # The other worker applies its event; the next message applies the last two together.
     assert other.apply_batch([events[1]]) == [Result.DONE]
-    assert worker.apply_one(events[2]) == Result.DONE
+    with statements_and_autocommit(services) as applying:
+        assert worker.apply_one(events[2]) == Result.DONE
     assert statuses(services, events) == [DONE] * 4
+    if database_url.startswith("postgresql"):
+        # Its claim and the claim of the order beside it stand alone; applying is one
+        # transaction.
+        autocommits = [autocommit for _, autocommit in applying]
+        assert autocommits[:2] == [True, True] and not any(autocommits[2:])
 
 
 @contextmanager
