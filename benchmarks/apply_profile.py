@@ -2,10 +2,15 @@
 
 Signed ``orders/paid`` deliveries for ``--orders`` distinct members are stored through
 ``POST /webhooks`` (the app in process, no worker running), then applied in this process by
-the worker code the Celery task runs, one message per event id: a message applies its
-event and the paid orders waiting beside it, up to ``--batch-size`` in one transaction
-(``--batch-size 1``: one event per transaction). The warm-up orders are stored and applied
-before the measured ones are stored. Figures per applied event:
+the worker code the Celery tasks run. By default one message per event id, as
+``loyalty.apply_event`` (the sweeper's messages, and a delivery stored alone): a message
+whose event is due applies it and the paid orders waiting beside it, up to
+``--batch-size`` in one transaction (``--batch-size 1``: one event per transaction); one
+whose event such a batch took costs its claim. ``--events-per-message N`` sends the ids in
+messages of ``N``, as ``loyalty.apply_events`` (what a web process sends for the
+deliveries it stored together): an event an earlier batch of the same message applied
+costs nothing. The warm-up orders are stored and applied before the measured ones are
+stored. Figures per applied event:
 
 - ``statements``: SQL statements sent (a ``before_cursor_execute`` listener);
 - ``cpu_ms``: this process's CPU (``time.process_time``) plus the CPU the PostgreSQL
@@ -161,11 +166,18 @@ class PostgresCpu:
         return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
-def apply_events(worker: InboxWorker, event_ids: list[int]) -> None:
-    """What the Celery task does with each message: claim the event (and the paid orders
-    waiting beside it), then apply them."""
-    for event_id in event_ids:
-        worker.apply_one(event_id)
+def apply_events(worker: InboxWorker, event_ids: list[int], per_message: int = 1) -> None:
+    """What the Celery tasks do with messages naming ``per_message`` of these ids each:
+    claim each event still due (and the paid orders waiting beside it), then apply them."""
+    for message in messages_of(event_ids, per_message):
+        if len(message) == 1:
+            worker.apply_one(message[0])
+        else:
+            worker.apply_each(message)
+
+
+def messages_of(event_ids: list[int], per_message: int) -> list[list[int]]:
+    return [event_ids[at : at + per_message] for at in range(0, len(event_ids), per_message)]
 
 
 def ledger_check(services: Services) -> dict[str, Any]:
@@ -187,7 +199,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     secret, per_customer = env["SHOPIFY_API_SECRET"], args.orders_per_customer
     worker = InboxWorker(services, batch_size=args.batch_size)
     # Warm up: the first events compile statements and fill caches.
-    apply_events(worker, deliver(app, secret, args.warm_up, per_customer))
+    per_message = args.events_per_message
+    apply_events(worker, deliver(app, secret, args.warm_up, per_customer), per_message)
     measured = deliver(app, secret, args.orders, per_customer, first=args.warm_up)
 
     statements: list[str] = []
@@ -205,13 +218,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if profile is not None:
         profile.enable()
     if args.statement_log:
-        for event_id in measured:
+        for message in messages_of(measured, per_message):
             before = len(statements)
-            apply_events(worker, [event_id])
-            log.append(f"-- message for event {event_id}: {len(statements) - before} statements")
+            apply_events(worker, message, per_message)
+            named = ", ".join(str(event_id) for event_id in message)
+            log.append(f"-- message for events {named}: {len(statements) - before} statements")
             log.extend(statements[before:])
     else:
-        apply_events(worker, measured)
+        apply_events(worker, measured, per_message)
     if profile is not None:
         profile.disable()
     cpu = time.process_time() - cpu_start
@@ -231,6 +245,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "orders": applied,
         "orders_per_customer": args.orders_per_customer,
         "batch_size": args.batch_size,
+        "events_per_message": per_message,
         "statements_per_event": round(len(statements) / applied, 2),
         "python_cpu_ms_per_event": round(cpu * 1000 / applied, 2),
         "postgres_cpu_ms_per_event": round(pg_cpu * 1000 / applied, 2),
@@ -256,6 +271,12 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=BATCH_SIZE,
         help="paid orders applied in one transaction (1: each in its own)",
+    )
+    parser.add_argument(
+        "--events-per-message",
+        type=int,
+        default=1,
+        help="event ids a message names (1: loyalty.apply_event; more: loyalty.apply_events)",
     )
     parser.add_argument("--profile", help="write a cProfile of the applying phase here")
     parser.add_argument("--statement-log", help="write every statement sent, per event")

@@ -63,11 +63,12 @@ class Services:
 
     @property
     def inbox(self) -> GroupCommit:
-        """Where the receiver stores deliveries: batched with those arriving alongside."""
+        """Where the receiver stores deliveries: batched with those arriving alongside, and
+        announced to the Celery workers (with ``REDIS_URL``)."""
         if self._inbox is None:
             from shopify_loyalty.inbox.group_commit import GroupCommit
 
-            self._inbox = GroupCommit(self.db)
+            self._inbox = GroupCommit(self.db, dispatcher=self.dispatcher)
         return self._inbox
 
     def reset_redis(self) -> None:

@@ -7,21 +7,24 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import Connection, select, text
 
-from shopify_loyalty.db import Database
+from shopify_loyalty.db import Database, utcnow
 from shopify_loyalty.inbox.batch_store import Stored, store_deliveries
 from shopify_loyalty.inbox.group_commit import GroupCommit
 from shopify_loyalty.inbox.models import WebhookEvent
 from shopify_loyalty.inbox.store import Delivery, Outcome, store_delivery
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import UNINSTALLED, Shop
+from shopify_loyalty.workers.dispatch import CeleryDispatcher
+from shopify_loyalty.workers.sweeper import REDISPATCH, sweep
 from tests.conftest import OTHER_SHOP, SHOP
+from tests.recorded_dispatch import RecordedDispatch
 
 NEVER_INSTALLED = "never-here.myshopify.com"
 
@@ -243,7 +246,8 @@ def test_requests_arriving_while_a_batch_is_stored_go_together_in_the_next(
 def test_a_delivery_the_database_refuses_fails_alone(
     db: Database, shops: None, held_webhook_id: Callable[[bool], None]
 ) -> None:
-    group = GroupCommit(db)
+    announced = RecordedDispatch()
+    group = GroupCommit(db, dispatcher=announced)
     refused = delivery(webhook_id="w-nul", body=b'{"note": "\x00"}')  # PostgreSQL refuses NUL
     good = [delivery(webhook_id=f"w-good-{number}") for number in range(3)]
     threads, answers = store_in_threads(group, [delivery(webhook_id="w-held"), refused, *good])
@@ -261,6 +265,10 @@ def test_a_delivery_the_database_refuses_fails_alone(
     assert [stored(answers, index)[0] for index in (2, 3, 4)] == [Outcome.ACCEPTED] * 3
     webhook_ids = {row[3] for row in stored_rows(db)}
     assert webhook_ids == {"w-held", "w-good-0", "w-good-1", "w-good-2"}
+    # The batch stored by its statement is announced by one message; those stored one by
+    # one after the refusal by a message each.
+    assert announced.together == [[stored(answers, 0)[1]]]
+    assert announced.events == [stored(answers, index)[1] for index in (2, 3, 4)]
 
 
 def test_many_concurrent_requests_each_get_their_own_answer(db: Database, shops: None) -> None:
@@ -309,3 +317,78 @@ def test_a_batch_on_a_connection_the_database_ended_is_stored_on_a_new_one(
 def backend_pid(group: GroupCommit) -> int:
     pid: int = group._connection.run(lambda connection: connection.info.backend_pid)
     return pid
+
+
+def test_a_batch_is_announced_by_one_message_naming_its_accepted_events(
+    db: Database, shops: None, held_webhook_id: Callable[[bool], None]
+) -> None:
+    announced = RecordedDispatch()
+    group = GroupCommit(db, dispatcher=announced)
+    blocked = delivery(webhook_id="w-held")
+    accepted = [delivery(webhook_id=f"w-{number}") for number in range(8)]
+    # A copy and an ignored topic are stored in the same batch but need no worker.
+    others = [delivery(webhook_id="w-0"), delivery(topic="carts/update", webhook_id="w-cart")]
+    threads, answers = store_in_threads(group, [blocked, *accepted, *others])
+    threads[0].start()
+    wait_until(lambda: group.batches == 1)
+    for thread in threads[1:]:
+        thread.start()
+    wait_until(lambda: len(group._queue) == len(accepted) + len(others))
+    held_webhook_id(True)
+    for thread in threads:
+        thread.join(10)
+
+    assert group.batches == 2
+    assert [stored(answers, len(accepted) + n)[0] for n in (1, 2)] == [
+        Outcome.DUPLICATE,
+        Outcome.IGNORED,
+    ]
+    # The first batch held only a copy: nothing to announce. The second, one message.
+    ids = [stored(answers, index)[1] for index in range(1, len(accepted) + 1)]
+    assert announced.together == [ids]
+    assert announced.events == []
+
+
+def test_a_delivery_stored_alone_is_announced_alone(db: Database, shops: None) -> None:
+    announced = RecordedDispatch()
+    group = GroupCommit(db, dispatcher=announced)
+    # Without a webhook id or an event id a delivery cannot join a batch.
+    alone = Delivery(SHOP, "orders/paid", None, None, None, None, b'{"id": 2}')
+    outcome, event_id = group.store(alone)
+
+    assert outcome is Outcome.ACCEPTED
+    assert (announced.events, announced.together) == ([event_id], [])
+
+
+@pytest.fixture
+def worker_held(services: Services) -> Iterator[None]:
+    """The app's own worker stopped: the stored events stay due."""
+    assert services.worker is not None
+    services.worker.stop()
+    try:
+        yield
+    finally:
+        services.worker.start()
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_with_the_broker_away_deliveries_are_stored_and_the_sweeper_sends_them_later(
+    db: Database, shops: None, services: Services
+) -> None:
+    # Nothing listens on port 1: every send fails.
+    group = GroupCommit(db, dispatcher=CeleryDispatcher("redis://127.0.0.1:1/0"))
+    threads, answers = store_in_threads(
+        group, [delivery(webhook_id=f"w-away-{number}") for number in range(6)]
+    )
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    results = [stored(answers, index) for index in range(6)]
+    assert {outcome for outcome, _ in results} == {Outcome.ACCEPTED}
+    # No message went out: once the window for a message in flight has passed, the sweeper
+    # sends one for each event.
+    swept = RecordedDispatch()
+    sweep(services, swept, now=utcnow() + REDISPATCH + timedelta(seconds=1))
+    assert {event_id for _, event_id in results} <= set(swept.events)

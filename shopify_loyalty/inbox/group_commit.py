@@ -10,24 +10,38 @@ batch to one of the waiting threads, so no request waits longer than for the bat
 its own. Nothing is acknowledged before its commit: a failure reaches every request of the
 batch as its own error (the receiver answers 503, and Shopify delivers again).
 
+With Celery workers the batch's accepted events are announced by one message naming them
+all, sent by the leader after it has handed the lead on (the next batch is not held up by
+the broker) and before its followers are answered, as a delivery stored alone is announced
+before its answer. A broker that is away fails no delivery: the sweeper sends the message
+later.
+
 Batches are written on a connection of the process's own
 (:class:`~shopify_loyalty.inbox.batch_connection.BatchConnection`). A batch that fails for
 anything but an unreachable database is stored again one delivery at a time, so one
 delivery the database refuses cannot fail the others. SQLite, which has one writer at a
 time, and deliveries without ids (they cannot be told apart in a batch) are stored one by
-one as before.
+one as before. A delivery stored by a statement of its own gets a message of its own.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from shopify_loyalty.db import Database
 from shopify_loyalty.errors import DATABASE_UNAVAILABLE
 from shopify_loyalty.inbox.batch_connection import BatchConnection
 from shopify_loyalty.inbox.batch_store import Stored, is_batchable, store_deliveries
-from shopify_loyalty.inbox.store import Delivery, store_delivery
+from shopify_loyalty.inbox.store import Delivery, Outcome, store_delivery
+
+if TYPE_CHECKING:
+    from shopify_loyalty.workers.dispatch import Dispatcher
+
+log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
 
@@ -55,17 +69,16 @@ class _Waiting:
     def wake(self) -> None:
         self._wake.release()
 
-    def finish(self, result: Stored | None, error: BaseException | None = None) -> None:
-        self.result, self.error = result, error
-        self.wake()
-
 
 class GroupCommit:
     """Stores deliveries for the request threads of one process, batched while they wait."""
 
-    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, db: Database, *, max_batch: int = MAX_BATCH, dispatcher: Dispatcher | None = None
+    ) -> None:
         self.db = db
         self.max_batch = max_batch
+        self.dispatcher = dispatcher
         self._batches_on_postgresql = db.engine.dialect.name == "postgresql"
         self._connection = BatchConnection(db.engine)
         self._lock = threading.Lock()
@@ -76,7 +89,9 @@ class GroupCommit:
 
     def store(self, delivery: Delivery) -> Stored:
         if not self._batches_on_postgresql or not is_batchable(delivery):
-            return _store_one(self.db, delivery)
+            stored = _store_one(self.db, delivery)
+            self._announce([stored], together=False)
+            return stored
         waiting = _Waiting(delivery)
         with self._lock:
             self._queue.append(waiting)
@@ -89,15 +104,27 @@ class GroupCommit:
         return _outcome(waiting)
 
     def _lead(self, own: _Waiting) -> None:
-        """Store batches until ``own`` is stored, then pass the lead on (or give it up)."""
+        """Store batches until ``own`` is stored, pass the lead on (or give it up), then
+        announce the stored events and answer their requests."""
+        led: list[_Waiting] = []
+        announcements: list[tuple[list[Stored | None], bool]] = []
         try:
             while own.result is None and own.error is None:
                 with self._lock:
                     batch = self._queue[: self.max_batch]
                     del self._queue[: self.max_batch]
-                self._store_batch(batch)
+                led.extend(batch)
+                together = self._store_batch(batch)
+                announcements.append(([waiting.result for waiting in batch], together))
         finally:
             self._pass_lead()
+            try:
+                for results, together in announcements:
+                    self._announce(results, together=together)
+            finally:
+                for waiting in led:
+                    if waiting is not own:
+                        waiting.wake()
 
     def _pass_lead(self) -> None:
         with self._lock:
@@ -108,7 +135,9 @@ class GroupCommit:
             successor.lead_next = True
         successor.wake()
 
-    def _store_batch(self, batch: list[_Waiting]) -> None:
+    def _store_batch(self, batch: list[_Waiting]) -> bool:
+        """Store the batch and note each request's result (or error), answering none yet;
+        whether the batch was stored by one statement (not one delivery at a time)."""
         self.batches += 1
         self.batched += len(batch)
         try:
@@ -118,20 +147,42 @@ class GroupCommit:
             )
         except DATABASE_UNAVAILABLE as error:  # storing one by one would not help
             for waiting in batch:
-                waiting.finish(None, error)
+                waiting.error = error
         except Exception:
             for waiting in batch:
                 try:
-                    waiting.finish(_store_one(self.db, waiting.delivery))
+                    waiting.result = _store_one(self.db, waiting.delivery)
                 except Exception as error:
-                    waiting.finish(None, error)
+                    waiting.error = error
         except BaseException as error:
             for waiting in batch:
-                waiting.finish(None, error)
+                waiting.error = error
             raise
         else:
             for waiting, result in zip(batch, results, strict=True):
-                waiting.finish(result)
+                waiting.result = result
+            return True
+        return False
+
+    def _announce(self, results: Sequence[Stored | None], *, together: bool) -> None:
+        """Tell the workers about the accepted events: one message for those stored
+        together, one each for those stored one by one."""
+        if self.dispatcher is None:
+            return
+        event_ids = [
+            result[1]
+            for result in results
+            if result is not None and result[0] is Outcome.ACCEPTED and result[1] is not None
+        ]
+        if not event_ids:
+            return
+        try:
+            if together:
+                self.dispatcher.events_stored_together(event_ids)
+            else:
+                self.dispatcher.events_stored(event_ids)
+        except Exception as error:  # noqa: BLE001 - the sweeper sends them later
+            log.warning("could not announce %d events: %s", len(event_ids), error)
 
     def close(self) -> None:
         """Close the batches' connection (a later batch opens it again)."""

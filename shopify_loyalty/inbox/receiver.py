@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_content_length, get_input_stream
 
 from shopify_loyalty.errors import error_body, json_response
-from shopify_loyalty.inbox.store import Delivery, Outcome, parse_json_object
+from shopify_loyalty.inbox.store import Delivery, parse_json_object
 from shopify_loyalty.services import Services, current_services
 from shopify_loyalty.shopify.signatures import is_valid_shop_domain, verify_webhook
 
@@ -93,9 +93,8 @@ def receive_delivery(environ: WSGIEnvironment, services: Services) -> Answer:
         triggered_at=_timestamp(environ.get(TRIGGERED_AT_HEADER)),
         body=body,
     )
+    # Stored and, with Celery workers, announced to them (with the deliveries stored beside it).
     outcome, event_id = services.inbox.store(delivery)
-    if services.dispatcher is not None and outcome is Outcome.ACCEPTED and event_id is not None:
-        services.dispatcher.events_stored([event_id])
     if services.worker is not None:
         services.worker.wake()
     return 200, {"status": outcome.value, "event": event_id}

@@ -21,6 +21,7 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -220,12 +221,26 @@ class InboxWorker:
         another worker's batch, retried later). Such a message claims nothing more: every
         due event has a message of its own (the sweeper sends again the lost ones), so none
         waits for it, and a message whose event a batch took costs one statement."""
+        return self._apply_with_batch(event_id).get(event_id, Result.LOST)
+
+    def apply_each(self, event_ids: Sequence[int]) -> list[Result]:
+        """Apply each of these events as a message of its own would (one Celery message
+        names the events a web process stored together), oldest first; an event a batch of
+        an earlier one applied is not claimed again. The results, one per id."""
+        results: dict[int, Result] = {}
+        for event_id in sorted(set(event_ids)):
+            if event_id not in results:
+                results.update(self._apply_with_batch(event_id))
+        return [results[event_id] for event_id in event_ids]
+
+    def _apply_with_batch(self, event_id: int) -> dict[int, Result]:
+        """Claim the event (and, for a paid order, the paid orders due beside it) and apply
+        them; the result of each. Just the event's, LOST, when it is not due."""
         topic = self._claim(event_id)
         if topic is None:
-            return Result.LOST
+            return {event_id: Result.LOST}
         batch = self._with_more(event_id, topic)
-        results = dict(zip(batch, self.apply_batch(batch), strict=True))
-        return results.get(event_id, Result.LOST)
+        return dict(zip(batch, self.apply_batch(batch), strict=True))
 
     # -- claiming --------------------------------------------------------------------------
     # Each claim is a statement of its own, committed as it runs (see ``claims``).

@@ -4,6 +4,12 @@ The database stays the source of truth: a message says no more than "event 42 is
 and the task claims the row with the inbox's lease logic before doing anything. So a message
 sent twice does nothing twice, and one that is lost is sent again by the sweeper.
 
+The deliveries a web process stores together (``inbox/group_commit.py``) are announced
+together, by one message naming all their ids (``loyalty.apply_events``): one message a
+batch instead of one an event, and its task applies them as their own messages would. The
+sweeper and deliveries stored one by one send one message per id (``loyalty.apply_event``,
+which workers keep taking, as the messages queued before the batches were).
+
 Jobs are enqueued inside the transaction of the change that calls for them; their ids are
 collected on the session and sent only once that transaction commits (a rolled-back job
 must not be announced, and a worker must not look for a row it cannot see yet).
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENT_TASK = "loyalty.apply_event"
+EVENTS_TASK = "loyalty.apply_events"
 JOB_TASK = "loyalty.run_job"
 SWEEP_TASK = "loyalty.sweep"
 PERIODIC_TASK = "loyalty.queue_periodic"
@@ -35,6 +42,8 @@ QUEUED_JOBS = "loyalty.queued_jobs"
 
 class Dispatcher(Protocol):
     def events_stored(self, event_ids: Sequence[int]) -> None: ...
+
+    def events_stored_together(self, event_ids: Sequence[int]) -> None: ...
 
     def jobs_queued(self, job_ids: Sequence[int]) -> None: ...
 
@@ -62,20 +71,29 @@ class CeleryDispatcher:
         event.listen(db.sessions, "after_rollback", self._after_rollback)
 
     def events_stored(self, event_ids: Sequence[int]) -> None:
-        self._send(EVENT_TASK, event_ids)
+        """One message per event."""
+        self._send(EVENT_TASK, [(int(event_id),) for event_id in event_ids])
+
+    def events_stored_together(self, event_ids: Sequence[int]) -> None:
+        """One message for all the events (a single one goes as its own message)."""
+        if len(event_ids) == 1:
+            self.events_stored(event_ids)
+        elif event_ids:
+            self._send(EVENTS_TASK, [([int(event_id) for event_id in event_ids],)])
 
     def jobs_queued(self, job_ids: Sequence[int]) -> None:
-        self._send(JOB_TASK, job_ids)
+        self._send(JOB_TASK, [(int(job_id),) for job_id in job_ids])
 
-    def _send(self, task: str, ids: Sequence[int]) -> None:
-        if not ids:
+    def _send(self, task: str, messages: Sequence[tuple[object, ...]]) -> None:
+        """Send a ``task`` message with each of these arguments."""
+        if not messages:
             return
         try:
             with self.celery.producer_or_acquire() as producer:
-                for row_id in ids:
-                    self.celery.send_task(task, args=(int(row_id),), producer=producer)
+                for args in messages:
+                    self.celery.send_task(task, args=args, producer=producer)
         except Exception as error:  # the broker is away: the sweeper sends them later
-            log.warning("could not send %d %s messages: %s", len(ids), task, error)
+            log.warning("could not send %d %s messages: %s", len(messages), task, error)
 
     def _after_commit(self, session: Session) -> None:
         queued = session.info.pop(QUEUED_JOBS, None)

@@ -1,6 +1,7 @@
-"""The Celery tasks. Each takes an id, claims the row with the inbox's or the job queue's
-lease, and does the work exactly as the in-process worker would; a message for a row that is
-not due (already applied, held by another worker, retried later) does nothing."""
+"""The Celery tasks. Each takes an id (``loyalty.apply_events`` a list of them), claims the
+row with the inbox's or the job queue's lease, and does the work exactly as the in-process
+worker would; a message for a row that is not due (already applied, held by another worker,
+retried later) does nothing."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from shopify_loyalty.monitoring.heartbeats import beat
 from shopify_loyalty.services import Services
 from shopify_loyalty.workers.dispatch import (
     EVENT_TASK,
+    EVENTS_TASK,
     JOB_TASK,
     PERIODIC_TASK,
     PRUNE_TASK,
@@ -64,6 +66,10 @@ def register_tasks(app: Celery, services: Services) -> None:
     @app.task(name=EVENT_TASK, ignore_result=True)
     def apply_event(event_id: int) -> str:
         return process.inbox().apply_one(event_id).value
+
+    @app.task(name=EVENTS_TASK, ignore_result=True)
+    def apply_events(event_ids: list[int]) -> list[str]:
+        return [result.value for result in process.inbox().apply_each(event_ids)]
 
     @app.task(name=JOB_TASK, ignore_result=True)
     def run_queued_job(job_id: int) -> str:

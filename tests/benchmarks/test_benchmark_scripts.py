@@ -118,6 +118,18 @@ def test_the_apply_benchmark_counts_statements_and_credits_every_order_once(
     assert result["statements_per_event"] > 0
 
 
+def test_the_apply_benchmark_sends_messages_naming_several_events(
+    bench_database_url: str,
+) -> None:
+    result = apply_profile.main(
+        ["--database-url", bench_database_url, "--orders", "6", "--warm-up", "2"]
+        + ["--events-per-message", "4"]
+    )
+    assert result["events_per_message"] == 4
+    assert result["every_order_credited_once"] is True
+    assert result["ledger"] == {"applied": 8, "ledger_rows": 8, "points": 160}
+
+
 def test_the_end_to_end_benchmark_applies_every_order_once(bench_database_url: str) -> None:
     if not bench_database_url.startswith("postgresql"):
         pytest.skip("the Celery workers of the end-to-end benchmark run on PostgreSQL")

@@ -578,3 +578,97 @@ def test_workers_racing_through_a_backlog_of_repeat_customers_credit_each_order_
     assert waiting == 0
     # Twenty orders of 10.00 each: ten points an order, credited once.
     assert credited == {customer: (20 * 10, 20) for customer in customers}
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_a_message_naming_several_events_applies_each_once_and_none_ahead_of_an_earlier(
+    shop: str, sender: WebhookSender, services: Services, database_url: str
+) -> None:
+    """Two paid orders, a refund of the first, two more paid orders: one message naming
+    them all applies the first two together, then the refund, then the last two."""
+    first, second, third, fourth = (7_800_000_000_000 + n for n in range(4))
+    deliver_all(
+        sender,
+        shop,
+        [
+            paid(first, ANNA, "30.00"),
+            paid(second, BEN, "20.00"),
+            refund(7_900_000_000_001, first, "10.00"),
+            paid(third, ANNA, "40.00"),
+            paid(fourth, CARA, "10.00"),
+        ],
+    )
+    events = event_ids(services, shop)
+    worker = InboxWorker(services)
+
+    with statements_and_autocommit(services) as sent:
+        results = worker.apply_each([events[4], *events])  # named twice: applied once
+
+    assert results == [Result.DONE] * 6
+    assert statuses(services, events) == [DONE] * 5
+    applied_at = processed_at(services, events)
+    assert applied_at == sorted(applied_at)
+    if database_url.startswith("postgresql"):
+        # Five claims (each its own statement): the first order and the second beside
+        # it, the refund, the third order and the fourth beside it. No event was claimed
+        # again, though the message names it.
+        assert sum(autocommit for _, autocommit in sent) == 5
+    with services.db.sessions() as session:
+        points = session.scalar(text("SELECT sum(points) FROM ledger_entries"))
+    assert points == 30 + 20 - 10 + 40 + 10
+
+
+def processed_at(services: Services, events: list[int]) -> list[Any]:
+    with services.db.sessions() as session:
+        found = dict(
+            session.execute(
+                select(WebhookEvent.id, WebhookEvent.processed_at).where(
+                    WebhookEvent.id.in_(events)
+                )
+            ).all()
+        )
+    return [found[event_id] for event_id in events]
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_workers_racing_through_messages_naming_several_events_apply_each_once(
+    shop: str, sender: WebhookSender, services: Services, database_url: str
+) -> None:
+    """Four workers at once, each given messages of eight events; every event is named by
+    two messages of different workers (as a batch's message and the sweeper's)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite applies one write transaction at a time")
+    customers = [6_300_000_000_000 + n for n in range(6)]
+    orders = [
+        paid(7_810_000_000_000 + n, customers[n % len(customers)], "10.00") for n in range(96)
+    ]
+    deliver_all(sender, shop, orders)
+    events = event_ids(services, shop)
+    messages = [events[start : start + 8] for start in range(0, len(events), 8)]
+    shifted = [events[start : start + 8] for start in range(4, len(events), 8)] + [events[:4]]
+    workers = [InboxWorker(services) for _ in range(4)]
+    given = [messages[n::2] if n < 2 else list(reversed(shifted[n % 2 :: 2])) for n in range(4)]
+
+    def run(worker: InboxWorker, its_messages: list[list[int]]) -> list[tuple[int, Result]]:
+        results: list[tuple[int, Result]] = []
+        for message in its_messages:
+            results.extend(zip(message, worker.apply_each(message), strict=True))
+        return results
+
+    with ThreadPoolExecutor(len(workers)) as pool:
+        outcomes = [pair for found in pool.map(run, workers, given) for pair in found]
+
+    # Every event was named twice; no two messages applied the same one (a message's
+    # batches also apply events that only other messages name).
+    assert sorted(event_id for event_id, _ in outcomes) == sorted(events * 2)
+    applied = [event_id for event_id, result in outcomes if result == Result.DONE]
+    assert len(applied) == len(set(applied))
+    assert statuses(services, events) == [DONE] * len(events)
+    with services.db.sessions() as session:
+        credited = session.execute(
+            text(
+                "SELECT count(*), count(DISTINCT shopify_order_id), sum(points)"
+                " FROM ledger_entries WHERE shopify_order_id IS NOT NULL"
+            )
+        ).one()
+    assert tuple(credited) == (96, 96, 96 * 10)

@@ -3,11 +3,15 @@ message or a killed worker loses nothing and credits nothing twice."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import redis
 import requests
 from sqlalchemy import create_engine, func, pool, select, text, update
 
@@ -20,8 +24,8 @@ from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.standin.webhook_sender import WebhookSender
-from shopify_loyalty.workers.celery_app import make_celery
-from shopify_loyalty.workers.dispatch import PERIODIC_TASK
+from shopify_loyalty.workers.celery_app import QUEUE, make_celery
+from shopify_loyalty.workers.dispatch import EVENT_TASK, EVENTS_TASK, PERIODIC_TASK
 from shopify_loyalty.workers.schedule import beat_schedule
 from tests.conftest import new_id
 from tests.engine.test_points_earning import paid_order, refund
@@ -55,6 +59,69 @@ def test_deliveries_are_applied_by_a_celery_worker_and_not_by_the_web_process(
 
     applied(5, timeout=90)  # a loaded machine starts the worker slowly
     assert points_of(customer) == Balance(available=0, pending=50)
+
+
+def queued_events(broker: redis.Redis) -> list[tuple[str, list[int]]]:
+    """The inbox messages waiting in the broker's queue: each task and the ids it names."""
+    found = []
+    for raw in broker.lrange(QUEUE, 0, -1):
+        message = json.loads(raw)
+        args = json.loads(base64.b64decode(message["body"]))[0]
+        task = message["headers"]["task"]
+        if task == EVENT_TASK:
+            found.append((task, [args[0]]))
+        elif task == EVENTS_TASK:
+            found.append((task, list(args[0])))
+    return found
+
+
+def test_deliveries_stored_together_are_announced_together_and_applied_once(
+    shop: str,
+    celery_sender: WebhookSender,
+    start_worker: Callable[..., WorkerProcess],
+    applied: Callable[..., None],
+    points_of: Callable[[int], Balance],
+    services: Services,
+    broker: redis.Redis,
+) -> None:
+    customer = new_id()
+    orders = [paid_order(new_id(), customer, "10.00") for _ in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        event_ids = list(
+            pool.map(lambda order: deliver(celery_sender, shop, "orders/paid", order), orders)
+        )
+
+    # Each event is named by exactly one message, whether it went alone or with others.
+    messages = queued_events(broker)
+    assert sorted(event_id for _, ids in messages for event_id in ids) == sorted(event_ids)
+    assert all(len(ids) == 1 for task, ids in messages if task == EVENT_TASK)
+
+    start_worker("--concurrency", "2")
+    applied(16, timeout=90)
+    assert points_of(customer) == Balance(available=0, pending=160)
+
+
+def test_a_message_naming_several_events_is_applied_by_a_worker(
+    shop: str,
+    celery_sender: WebhookSender,
+    start_worker: Callable[..., WorkerProcess],
+    applied: Callable[..., None],
+    points_of: Callable[[int], Balance],
+    broker: redis.Redis,
+    redis_url: str,
+) -> None:
+    customer, order = new_id(), new_id()
+    event_ids = [
+        deliver(celery_sender, shop, "orders/paid", paid_order(new_id(), customer, "30.00")),
+        deliver(celery_sender, shop, "refunds/create", refund(new_id(), order, "10.00")),
+        deliver(celery_sender, shop, "orders/paid", paid_order(order, customer, "20.00")),
+    ]
+    broker.delete(QUEUE)  # only the message below is left
+    make_celery(redis_url).send_task(EVENTS_TASK, args=(event_ids,))
+
+    start_worker("--concurrency", "1")
+    applied(3, timeout=90)
+    assert points_of(customer) == Balance(available=0, pending=40)
 
 
 def order_lock_key(shop_id: int, shopify_order_id: int) -> int:

@@ -3,7 +3,7 @@ queue alone instead of doubling it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,20 +19,7 @@ from shopify_loyalty.workers.celery_app import QUEUE
 from shopify_loyalty.workers.sweeper import sweep
 from tests.conftest import new_id
 from tests.engine.test_points_earning import paid_order
-
-
-class Recorder:
-    """Notes what would be sent."""
-
-    def __init__(self) -> None:
-        self.events: list[int] = []
-        self.jobs: list[int] = []
-
-    def events_stored(self, event_ids: Sequence[int]) -> None:
-        self.events.extend(event_ids)
-
-    def jobs_queued(self, job_ids: Sequence[int]) -> None:
-        self.jobs.extend(job_ids)
+from tests.recorded_dispatch import RecordedDispatch
 
 
 @pytest.fixture
@@ -51,7 +38,7 @@ def test_an_event_sent_long_ago_is_sent_again_unless_a_backlog_is_queued(
 ) -> None:
     response = celery_sender.deliver(shop, "orders/paid", paid_order(new_id(), new_id()))
     event_id = response.json()["event"]
-    assert sweep(redis_services, Recorder()).events == 0  # just sent: left alone
+    assert sweep(redis_services, RecordedDispatch()).events == 0  # just sent: left alone
     long_ago = utcnow() - timedelta(minutes=5)
     with services.db.transaction() as session:
         session.execute(
@@ -60,13 +47,13 @@ def test_an_event_sent_long_ago_is_sent_again_unless_a_backlog_is_queued(
             .values(received_at=long_ago, next_attempt_at=long_ago)
         )
 
-    queued = Recorder()
+    queued = RecordedDispatch()
     assert broker.llen(QUEUE) == 1  # its own message is still waiting
     sweep(redis_services, queued)
     broker.delete(QUEUE)  # the message is lost
-    lost = Recorder()
+    lost = RecordedDispatch()
     sweep(redis_services, lost)
-    again = Recorder()
+    again = RecordedDispatch()
     sweep(redis_services, again)
 
     assert (queued.events, lost.events, again.events) == ([], [event_id], [])
