@@ -336,8 +336,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "seconds": round(finished - started, 1),
             "applied_per_second": round(args.orders / (finished - started), 1),
             "note": "includes the workers' start-up (about 2 s)",
-            "applying_seconds": round(applying, 2),
-            "applied_per_second_once_started": round(args.orders / applying, 1),
+            "applying_seconds": round(applying, 3),
+            "applied_per_second_once_started": (
+                round(args.orders / applying, 1) if applying > 0 else None
+            ),
             **{"ledger": ledger_check(services, args.orders)},
         }
         print(json.dumps({"drain": results["drain"]}), flush=True)

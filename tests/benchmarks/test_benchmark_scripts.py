@@ -139,7 +139,8 @@ def test_the_end_to_end_benchmark_applies_every_order_once(bench_database_url: s
         + ["--workers", "1", "--concurrency", "2"]
     )
     assert result["drain"]["orders"] == 30
-    assert 0 < result["drain"]["applying_seconds"] <= result["drain"]["seconds"]
+    # A backlog this small may be applied within a millisecond.
+    assert 0 <= result["drain"]["applying_seconds"] <= result["drain"]["seconds"]
     assert result["drain"]["ledger"]["nothing_lost_nothing_doubled"]
     assert result["live"]["ledger"]["nothing_lost_nothing_doubled"]
     assert result["live"]["ledger"]["deliveries"] == result["live"]["events"]
