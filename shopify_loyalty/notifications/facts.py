@@ -84,12 +84,19 @@ def program_notices(
     customer_ids: Sequence[int] | None = None,
 ) -> list[Notice]:
     """The facts both the outbox and the program events tell, beyond the ledger: reward
-    codes, tier moves, expiry warnings and converted referrals."""
+    codes, tier moves, expiry warnings and converted referrals.
+
+    Most orders make none of them: one statement says which kinds have rows in the window,
+    and only those are read (rather than four reads that mostly find nothing).
+    """
+    codes, tiers, expiries, referrals = session.execute(
+        _present_query(customer_ids is not None), _week(shop, since, customer_ids)
+    ).one()
     return [
-        *code_notices(session, shop, since, customer_ids),
-        *tier_notices(session, shop, since, customer_ids),
-        *expiry_warnings(session, shop, since, customer_ids),
-        *referral_notices(session, shop, since, customer_ids),
+        *(code_notices(session, shop, since, customer_ids) if codes else []),
+        *(tier_notices(session, shop, since, customer_ids) if tiers else []),
+        *(expiry_warnings(session, shop, since, customer_ids) if expiries else []),
+        *(referral_notices(session, shop, since, customer_ids) if referrals else []),
     ]
 
 
@@ -184,20 +191,46 @@ def _referral_query(scoped: bool) -> Select[Any]:
     return query
 
 
+@cache
+def _present_query(scoped: bool) -> Select[bool, bool, bool, bool]:
+    # The four reads below as EXISTS, same bound values: which of them would find rows.
+    return select(
+        _code_query(scoped).exists(),
+        _tier_query(scoped).exists(),
+        _expiry_query(scoped).exists(),
+        _referral_query(scoped).exists(),
+    )
+
+
+def _told_by_ledger_notices(entry: LedgerEntry) -> bool:
+    """What ``_ledger_query`` asks of a row, beyond its shop, customers and window."""
+    return entry.points > 0 and (
+        (entry.source == Source.ORDER and entry.reason == ORDER_REASON)
+        or (entry.source == Source.BONUS and entry.reason in BONUS_KINDS)
+    )
+
+
 def ledger_notices(
     session: Session,
     shop: Shop,
     since: datetime,
     customer_ids: Sequence[int] | None,
     balances: dict[int, Balance] | None = None,
+    week: Sequence[LedgerEntry] | None = None,
 ) -> list[Notice]:
     """Points earned on an order, and the birthday and anniversary bonuses.
 
     ``balances`` (customer id to balance) are the balances read so far, read and kept
     there for the customers it lacks, for a caller that tells more than these notices.
+    ``week`` is a caller's read of the same window's ledger rows, at least those these
+    notices tell, in id order (see ``program_events.telling``): they are picked from it
+    rather than read again.
     """
-    query = _ledger_query(customer_ids is not None)
-    entries = list(session.scalars(query, _week(shop, since, customer_ids)))
+    if week is None:
+        query = _ledger_query(customer_ids is not None)
+        entries = list(session.scalars(query, _week(shop, since, customer_ids)))
+    else:
+        entries = [entry for entry in week if _told_by_ledger_notices(entry)]
     # One balance per customer and one read of the orders, however many rows the week has.
     balances = {} if balances is None else balances
     orders = find_orders(

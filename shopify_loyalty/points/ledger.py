@@ -125,11 +125,24 @@ def _balance_query() -> Select[Any, Any]:
 def balances_of(session: Session, shop: Shop, customer_ids: Sequence[int]) -> dict[int, Balance]:
     """The balances of several customers in one query (a customer without rows has none)."""
     rows = session.execute(
-        select(LedgerEntry.customer_id, *_sums(utcnow()))
-        .where(LedgerEntry.shop_id == shop.id, LedgerEntry.customer_id.in_(customer_ids))
-        .group_by(LedgerEntry.customer_id)
+        _balances_query(),
+        {"shop_id": shop.id, "customer_ids": list(customer_ids), "moment": utcnow()},
     )
     return {
         customer_id: Balance(available=int(available), pending=int(pending))
         for customer_id, available, pending in rows
     }
+
+
+@cache
+def _balances_query() -> Select[Any, Any, Any]:
+    # Built once, values bound at execution, like the one customer's.
+    moment = bindparam("moment", type_=LedgerEntry.available_at.type)
+    return (
+        select(LedgerEntry.customer_id, *_sums(moment))
+        .where(
+            LedgerEntry.shop_id == bindparam("shop_id"),
+            LedgerEntry.customer_id.in_(bindparam("customer_ids", expanding=True)),
+        )
+        .group_by(LedgerEntry.customer_id)
+    )

@@ -139,5 +139,8 @@ def _refunds_of_order() -> Select[Refund]:
 def sync_refunded_subtotal(session: Session, shop: Shop, order: Order) -> list[Refund]:
     """Bring the order's refunded subtotal up to its recorded refunds; returns them."""
     refunds = order_refunds(session, shop, order.shopify_order_id)
-    order.refunded_subtotal = sum((refund.subtotal for refund in refunds), Decimal("0.00"))
+    refunded = sum((refund.subtotal for refund in refunds), Decimal("0.00"))
+    # Set only when it differs: an order set to what it holds is still flushed, for nothing.
+    if order.refunded_subtotal != refunded:
+        order.refunded_subtotal = refunded
     return refunds

@@ -79,9 +79,10 @@ def recent_facts(
     since: datetime,
     customer_ids: Sequence[int] | None = None,
     notices: Sequence[Notice] | None = None,
+    entries: Sequence[LedgerEntry] | None = None,
 ) -> list[Fact]:
-    """The facts since ``since``; ``notices`` are the ``program_notices`` of the same
-    window when the caller has read them already."""
+    """The facts since ``since``; ``notices`` are the ``program_notices`` and ``entries``
+    the ``points_entries`` of the same window when the caller has read them already."""
     if notices is None:
         notices = program_notices(session, shop, since, customer_ids)
     facts = [
@@ -89,7 +90,9 @@ def recent_facts(
         for n in notices
         if n.kind in KIND_TOPICS
     ]
-    return [*facts, *points_facts(session, shop, since, customer_ids)]
+    if entries is None:
+        entries = points_entries(session, shop, since, customer_ids)
+    return [*facts, *points_facts(entries)]
 
 
 def _with_direction(kind: Kind, data: dict[str, Any]) -> dict[str, Any]:
@@ -100,13 +103,20 @@ def _with_direction(kind: Kind, data: dict[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
-def points_facts(
+def points_entries(
     session: Session, shop: Shop, since: datetime, customer_ids: Sequence[int] | None
-) -> list[Fact]:
-    """Points earned (orders, bonuses, added by hand) and spent on rewards, per ledger row."""
+) -> list[LedgerEntry]:
+    """The ledger rows told as points earned (orders, bonuses, added by hand) and spent on
+    rewards, in id order. They include every row ``notifications.facts.ledger_notices``
+    tells of the same window, so a caller telling both reads the ledger once."""
     query = _points_query(customer_ids is not None)
+    return list(session.scalars(query, _window(shop, since, customer_ids)))
+
+
+def points_facts(entries: Iterable[LedgerEntry]) -> list[Fact]:
+    """Points earned and spent, per ledger row (from ``points_entries``)."""
     facts = []
-    for entry in session.scalars(query, _window(shop, since, customer_ids)):
+    for entry in entries:
         topic = Topic.POINTS_EARNED if entry.points > 0 else Topic.POINTS_SPENT
         facts.append(
             Fact(

@@ -26,7 +26,11 @@ from shopify_loyalty.notifications.outbox import RECENT as MESSAGES_RECENT
 from shopify_loyalty.notifications.outbox import queue_notices
 from shopify_loyalty.points.ledger import Balance, balances_of
 from shopify_loyalty.program_events.recording import RECENT as EVENTS_RECENT
-from shopify_loyalty.program_events.recording import recent_facts, record_facts
+from shopify_loyalty.program_events.recording import (
+    points_entries,
+    recent_facts,
+    record_facts,
+)
 from shopify_loyalty.shops.models import Shop
 
 HELD_BACK = "program_events.held_back_telling"
@@ -101,13 +105,17 @@ def _tell(session: Session, shop: Shop, customers: list[int]) -> None:
     balances: dict[int, Balance] = (
         balances_of(session, shop, customers) if len(customers) > 1 else {}
     )
-    earned = ledger_notices(session, shop, messages_since, customers, balances)
+    same_window = events_since == messages_since
+    # The ledger rows the events tell include those the messages tell: read once.
+    week = points_entries(session, shop, events_since, customers) if same_window else None
+    earned = ledger_notices(session, shop, messages_since, customers, balances, week)
     queue_notices(session, shop, [*earned, *shared])
     facts = recent_facts(
         session,
         shop,
         events_since,
         customers,
-        notices=shared if events_since == messages_since else None,
+        notices=shared if same_window else None,
+        entries=week,
     )
     record_facts(session, shop, facts, events_since, customers, balances)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,14 +44,19 @@ def referral_evidence(payload: dict[str, Any]) -> Iterator[Evidence]:
                 yield Evidence(code, NOTE_ATTRIBUTE_MATCH)
     landing = payload.get("landing_site")
     if isinstance(landing, str) and landing:
-        try:
-            values = parse_qs(urlsplit(landing).query).get(LANDING_PARAMETER, [])
-        except ValueError:
-            values = []
-        for value in values:
-            code = _text(value)
-            if code:
-                yield Evidence(code, LANDING_SITE)
+        for code in _landing_codes(landing):
+            yield Evidence(code, LANDING_SITE)
+
+
+@lru_cache(maxsize=256)
+def _landing_codes(landing: str) -> tuple[str, ...]:
+    """The ``ref`` values of a landing page: an order's evidence is read by the batch's
+    lookups and again by each conversion, and parsing the address cost the most of it."""
+    try:
+        values = parse_qs(urlsplit(landing).query).get(LANDING_PARAMETER, [])
+    except ValueError:
+        values = []
+    return tuple(code for value in values if (code := _text(value)))
 
 
 def customer_created_at(payload: dict[str, Any]) -> datetime | None:

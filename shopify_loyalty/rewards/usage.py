@@ -55,7 +55,8 @@ def record_code_usage(session: Session, shop: Shop, order: Order) -> list[Issued
         issued.status = USED
         issued.used_at = order.paid_at or utcnow()
         issued.used_shopify_order_id = order.shopify_order_id
-    session.flush()
+    if found:
+        session.flush()
     return found
 
 
