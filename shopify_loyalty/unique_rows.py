@@ -10,6 +10,7 @@ transaction usable either way. Other databases keep the savepoint.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Insert, Table, UniqueConstraint, inspect
@@ -79,6 +80,39 @@ def insert_all_unless_present(session: Session, rows: Sequence[M]) -> list[M]:
         shape.attach(session, row, written)
         kept.append(row)
     return kept
+
+
+def insert_values_unless_present(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], returning: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """:func:`insert_all_unless_present` for rows given as their column values (the same
+    keys in each), when no object of them is wanted afterwards: none is built nor attached
+    to the session, which cost more than the insert itself. Returns the ``id`` and then the
+    ``returning`` columns of the rows stored, in the order of ``rows``; a row with a stored
+    twin is left out."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        stored = [
+            found
+            for values in rows
+            if (found := insert_unless_present(session, model(**values))) is not None
+        ]
+        return [tuple(getattr(found, key) for key in ("id", *returning)) for found in stored]
+    if session.autoflush:
+        session.flush()
+    statement = _returning_statement(model, dialect, tuple(returning))
+    # Ids are given in the order of the rows; the rows read back come in any order.
+    returned = session.connection().execute(statement, list(rows))
+    return sorted((tuple(row) for row in returned), key=lambda row: row[0])
+
+
+@cache
+def _returning_statement(model: type[Base], dialect: str, returning: tuple[str, ...]) -> Insert:
+    table = inspect(model).local_table
+    columns = [table.c.id, *(table.c[key] for key in returning)]
+    return insert_ignoring_conflicts(dialect, model).returning(*columns)
 
 
 class _Shape:

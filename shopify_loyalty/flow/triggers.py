@@ -76,9 +76,9 @@ TRIGGERS: dict[str, FlowTrigger] = {
 }
 
 
-def queue_flow_trigger(session: Session, shop: Shop, event: ProgramEvent) -> None:
-    if event.topic in TRIGGERS:
-        enqueue(session, shop, JOB, {"event_id": event.id}, key=f"{JOB}:{event.id}")
+def queue_flow_trigger(session: Session, shop: Shop, event_id: int, topic: str) -> None:
+    if topic in TRIGGERS:
+        enqueue(session, shop, JOB, {"event_id": event_id}, key=f"{JOB}:{event_id}")
 
 
 def trigger_payload(event: ProgramEvent, shopify_customer_id: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
@@ -41,9 +42,9 @@ from shopify_loyalty.notifications.models import (
     SWITCHED_OFF,
     NotificationMessage,
 )
-from shopify_loyalty.notifications.switches import message_switches
+from shopify_loyalty.notifications.switches import EmailMessages, message_switches
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
+from shopify_loyalty.unique_rows import insert_unless_present, insert_values_unless_present
 
 SEND_JOB = "notifications.send"
 RECENT = timedelta(days=7)
@@ -136,15 +137,18 @@ def queue_notices(session: Session, shop: Shop, notices: Iterable[Notice]) -> in
             )
         )
     messages = []
+    switches, default_locale = message_switches(session, shop), _default_locale(session, shop)
     for notice in notices:
         if notice.key not in told:
             told.add(notice.key)
-            if (message := _message_for(session, shop, notice)) is not None:
-                messages.append(message)
-    # All in one statement; a fact another worker queued a moment ago is left out.
-    stored = insert_all_unless_present(session, messages)
-    for message in stored:
-        _queue_sending(session, shop, message)
+            values = _message_values(session, shop, notice, switches, default_locale)
+            if values is not None:
+                messages.append(values)
+    # All in one statement; a fact another worker queued a moment ago is left out. No
+    # object is made of the messages: only their ids and statuses are wanted.
+    stored = insert_values_unless_present(session, NotificationMessage, messages, ("status",))
+    for message_id, status in stored:
+        _queue_sending(session, shop, message_id, status)
     return len(stored)
 
 
@@ -157,35 +161,43 @@ def queue_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMe
 
 def _queue_new_notice(session: Session, shop: Shop, notice: Notice) -> NotificationMessage | None:
     """The message for a notice not queued before (the unique key settles a race)."""
-    message = _message_for(session, shop, notice)
-    return None if message is None else _add_message(session, shop, message)
+    values = _message_values(
+        session, shop, notice, message_switches(session, shop), _default_locale(session, shop)
+    )
+    return None if values is None else _add_message(session, shop, NotificationMessage(**values))
 
 
-def _message_for(session: Session, shop: Shop, notice: Notice) -> NotificationMessage | None:
-    """The message telling the notice (not stored yet); None for a customer not of the
-    shop."""
+def _default_locale(session: Session, shop: Shop) -> str:
+    return email_branding(session, shop).default_locale
+
+
+def _message_values(
+    session: Session, shop: Shop, notice: Notice, switches: EmailMessages, default_locale: str
+) -> dict[str, Any] | None:
+    """The columns of the message telling the notice (not stored yet); None for a customer
+    not of the shop. ``switches`` and ``default_locale`` are the shop's settings, read once
+    by a caller queueing many."""
     customer = session.get(Customer, notice.customer_id)
     if customer is None or customer.shop_id != shop.id:
         return None
     reason = (
         reason_not_to_send(session, shop, customer, notice.kind)
-        if message_switches(session, shop).sends(notice.kind)
+        if switches.sends(notice.kind)
         else SWITCHED_OFF
     )
-    default_locale = email_branding(session, shop).default_locale
-    return NotificationMessage(
-        shop_id=shop.id,
-        customer_id=customer.id,
-        kind=notice.kind.value,
-        event_key=notice.key,
-        recipient=customer.email,
-        locale=customer_locale(customer, default_locale),
-        data=json.dumps(notice.data, default=str),
-        status=QUEUED if reason is None else SKIPPED,
-        skip_reason=reason,
-        attempts=0,
-        created_at=utcnow(),
-    )
+    return {
+        "shop_id": shop.id,
+        "customer_id": customer.id,
+        "kind": notice.kind.value,
+        "event_key": notice.key,
+        "recipient": customer.email,
+        "locale": customer_locale(customer, default_locale),
+        "data": json.dumps(notice.data, default=str),
+        "status": QUEUED if reason is None else SKIPPED,
+        "skip_reason": reason,
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
 
 
 def _add_message(
@@ -197,14 +209,14 @@ def _add_message(
     if stored is None:
         # Another worker queued the same fact a moment ago.
         return None
-    _queue_sending(session, shop, stored)
+    _queue_sending(session, shop, stored.id, stored.status)
     return stored
 
 
-def _queue_sending(session: Session, shop: Shop, message: NotificationMessage) -> None:
+def _queue_sending(session: Session, shop: Shop, message_id: int, status: str) -> None:
     """The send job of a stored message (a skipped message has none)."""
-    if message.status == QUEUED:
-        enqueue(session, shop, SEND_JOB, {"message_id": message.id}, key=f"{SEND_JOB}:{message.id}")
+    if status == QUEUED:
+        enqueue(session, shop, SEND_JOB, {"message_id": message_id}, key=f"{SEND_JOB}:{message_id}")
 
 
 def _queued_before(session: Session, shop: Shop, key: str) -> bool:

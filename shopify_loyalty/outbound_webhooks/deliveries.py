@@ -56,14 +56,14 @@ PAUSE_AFTER_FAILURES = 16
 USER_AGENT = "shopify-loyalty-webhooks/1"
 
 
-def queue_deliveries(session: Session, shop: Shop, event: ProgramEvent) -> None:
+def queue_deliveries(session: Session, shop: Shop, event_id: int, topic: str) -> None:
     for endpoint in endpoints_of_transaction(session, shop):
-        if event.topic not in endpoint.topic_list:
+        if topic not in endpoint.topic_list:
             continue
         delivery = WebhookDelivery(
             shop_id=shop.id,
             endpoint_id=endpoint.id,
-            event_id=event.id,
+            event_id=event_id,
             status=PENDING if endpoint.status == ACTIVE else HELD,
             attempts=0,
             round_attempts=0,

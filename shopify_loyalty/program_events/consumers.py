@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from shopify_loyalty.program_events.models import ProgramEvent
 from shopify_loyalty.shops.models import Shop
 
 
-def queue_consumers(session: Session, shop: Shop, event: ProgramEvent) -> None:
+def queue_consumers(session: Session, shop: Shop, event_id: int, topic: str) -> None:
+    """Queue the jobs telling the stored event (its id and topic are all they need: the
+    jobs read the event when they run)."""
     from shopify_loyalty.flow.triggers import queue_flow_trigger
     from shopify_loyalty.outbound_webhooks.deliveries import queue_deliveries
 
-    queue_flow_trigger(session, shop, event)
-    queue_deliveries(session, shop, event)
+    queue_flow_trigger(session, shop, event_id, topic)
+    queue_deliveries(session, shop, event_id, topic)

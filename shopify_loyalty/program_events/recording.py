@@ -33,7 +33,7 @@ from shopify_loyalty.points.sources import Source
 from shopify_loyalty.program_events.models import ProgramEvent
 from shopify_loyalty.program_events.topics import Topic
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
+from shopify_loyalty.unique_rows import insert_unless_present, insert_values_unless_present
 
 # Facts older than this are not announced: turning integrations on never floods them with
 # old news, and a periodic run only reads a week of rows.
@@ -190,17 +190,19 @@ def record_facts(
     # An event is recorded after its fact, so one query finds every fact already told.
     query = _known_query(customer_ids is not None)
     known = set(session.scalars(query, _window(shop, since, customer_ids)))
+    balances = {} if balances is None else balances
     events = []
     for fact in facts:
         key = f"{fact.topic.value}:{fact.key}"
         if key not in known:
             known.add(key)
-            if (event := _event_of(session, shop, fact, balances)) is not None:
-                events.append(event)
-    # All in one statement; a fact another worker recorded a moment ago is left out.
-    stored = insert_all_unless_present(session, events)
-    for event in stored:
-        _queue_consumers(session, shop, event)
+            if (values := _event_values(session, shop, fact, balances)) is not None:
+                events.append(values)
+    # All in one statement; a fact another worker recorded a moment ago is left out. No
+    # object is made of the events: their consumers want only their ids and topics.
+    stored = insert_values_unless_present(session, ProgramEvent, events, ("topic",))
+    for event_id, topic in stored:
+        _queue_consumers(session, shop, event_id, topic)
     return len(stored)
 
 
@@ -209,46 +211,46 @@ def record_fact(
 ) -> ProgramEvent | None:
     """The new event for the fact, with its deliveries queued; None when it was recorded
     before."""
-    event = _event_of(session, shop, fact, balances)
-    stored = None if event is None else insert_unless_present(session, event)
+    values = _event_values(session, shop, fact, {} if balances is None else balances)
+    stored = None if values is None else insert_unless_present(session, ProgramEvent(**values))
     if stored is None:
         # Another worker recorded the same fact a moment ago.
         return None
-    _queue_consumers(session, shop, stored)
+    _queue_consumers(session, shop, stored.id, stored.topic)
     return stored
 
 
-def _queue_consumers(session: Session, shop: Shop, event: ProgramEvent) -> None:
+def _queue_consumers(session: Session, shop: Shop, event_id: int, topic: str) -> None:
     # Imported here: the consumers read program events, and program events name them.
     from shopify_loyalty.program_events.consumers import queue_consumers
 
-    queue_consumers(session, shop, event)
+    queue_consumers(session, shop, event_id, topic)
 
 
-def _event_of(
-    session: Session, shop: Shop, fact: Fact, balances: dict[int, Balance] | None
-) -> ProgramEvent | None:
-    """The event telling the fact (not stored yet); None for a customer not of the shop."""
+def _event_values(
+    session: Session, shop: Shop, fact: Fact, balances: dict[int, Balance]
+) -> dict[str, Any] | None:
+    """The columns of the event telling the fact (not stored yet); None for a customer
+    not of the shop. ``balances`` are those read so far, and get those read here."""
     key = f"{fact.topic.value}:{fact.key}"
     customer = session.get(Customer, fact.customer_id)
     if customer is None or customer.shop_id != shop.id:
         return None
     data = dict(fact.data)
     if fact.topic in (Topic.POINTS_EARNED, Topic.POINTS_SPENT):
-        balances = {} if balances is None else balances
         if customer.id not in balances:
             balances[customer.id] = balance_of(session, customer)
         balance = balances[customer.id]
         data["balance"], data["pending"] = balance.available, balance.pending
-    return ProgramEvent(
-        shop_id=shop.id,
-        customer_id=customer.id,
-        uid=str(uuid.uuid4()),
-        topic=fact.topic.value,
-        event_key=key,
-        data=json.dumps(data, default=str),
-        created_at=utcnow(),
-    )
+    return {
+        "shop_id": shop.id,
+        "customer_id": customer.id,
+        "uid": str(uuid.uuid4()),
+        "topic": fact.topic.value,
+        "event_key": key,
+        "data": json.dumps(data, default=str),
+        "created_at": utcnow(),
+    }
 
 
 def event_data(event: ProgramEvent) -> dict[str, Any]:

@@ -26,7 +26,11 @@ from shopify_loyalty.customers.records import CustomerDetails, record_customer
 from shopify_loyalty.inbox.worker import InboxWorker
 from shopify_loyalty.orders.models import Order
 from shopify_loyalty.orders.records import PaidOrder, record_paid_order, record_refund
-from shopify_loyalty.points.order_facts import look_up_refunds, order_refunds
+from shopify_loyalty.points.order_facts import (
+    look_up_refunds,
+    order_refunds,
+    sync_refunded_subtotal,
+)
 from shopify_loyalty.referrals import codes as referral_codes
 from shopify_loyalty.referrals.codes import (
     find_codes_named,
@@ -228,3 +232,31 @@ def test_a_batch_sends_each_lookup_once_for_all_its_orders(
             select(Order.refunded_subtotal).where(Order.shopify_order_id == orders[2])
         ).one()
     assert netted == Decimal("5.00")
+
+
+def test_a_paid_order_without_refunds_is_left_clean_and_one_with_a_refund_is_written(
+    services: Services, shop: str
+) -> None:
+    # An order set to the refunded subtotal it holds would be flushed for nothing by the
+    # next flush of every paid order.
+    with services.db.transaction() as session:
+        owner = session.scalars(select(Shop).where(Shop.domain == shop)).one()
+
+        def paid(order_id: int) -> Order:
+            return record_paid_order(
+                session,
+                owner,
+                PaidOrder(order_id, None, "#1", "EUR", Decimal("30.00"), Decimal("30.00")),
+            )
+
+        plain = paid(7_500_000_000_001)
+        assert sync_refunded_subtotal(session, owner, plain) == []
+        assert plain not in session.dirty and plain.refunded_subtotal == Decimal("0.00")
+
+        record_refund(session, owner, 7_600_000_000_001, 7_500_000_000_002, Decimal("5.00"), None)
+        refunded = paid(7_500_000_000_002)
+        assert len(sync_refunded_subtotal(session, owner, refunded)) == 1
+        session.flush()
+        session.expire(refunded)
+        assert refunded.refunded_subtotal == Decimal("5.00")
+        session.rollback()

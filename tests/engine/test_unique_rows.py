@@ -9,7 +9,11 @@ from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
+from shopify_loyalty.unique_rows import (
+    insert_all_unless_present,
+    insert_unless_present,
+    insert_values_unless_present,
+)
 
 
 def test_a_new_row_is_stored_and_a_second_with_its_key_gives_way(
@@ -56,6 +60,37 @@ def test_several_rows_in_one_go_store_those_without_a_stored_twin_in_their_order
         ]
         assert stored[0].id < stored[1].id
         assert all(row in session and row.created_at is not None for row in stored)
+        points = session.scalars(
+            select(LedgerEntry.points)
+            .where(LedgerEntry.shop_id == owner.id, LedgerEntry.customer_id == customer.id)
+            .order_by(LedgerEntry.id)
+        )
+        assert list(points) == [2, 1, 3]
+        session.rollback()
+
+
+def test_rows_given_as_values_store_those_without_a_stored_twin_and_make_no_objects(
+    services: Services, shop: str
+) -> None:
+    with services.db.transaction() as session:
+        owner, customer = shop_and_new_customer(session, shop, 880_004)
+
+        def values(key: str, points: int) -> dict[str, object]:
+            row = ledger_row(customer, key, points)
+            return {name: getattr(row, name) for name in inspect(row).dict if name[0] != "_"}
+
+        assert insert_unless_present(session, ledger_row(customer, "b", 2)) is not None
+        held = len(session.identity_map)
+        stored = insert_values_unless_present(
+            session,
+            LedgerEntry,
+            [values("a", 1), values("b", 20), values("c", 3)],
+            ("idempotency_key", "points"),
+        )
+
+        assert [row[1:] for row in stored] == [("unique-rows:a", 1), ("unique-rows:c", 3)]
+        assert stored[0][0] < stored[1][0]
+        assert len(session.identity_map) == held
         points = session.scalars(
             select(LedgerEntry.points)
             .where(LedgerEntry.shop_id == owner.id, LedgerEntry.customer_id == customer.id)
