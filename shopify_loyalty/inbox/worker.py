@@ -217,20 +217,26 @@ class InboxWorker:
 
     def apply_one(self, event_id: int) -> Result:
         """Claim and apply this event if it is due (a Celery message names it), with the paid
-        orders due beside it; LOST at once when it is not due (already applied, held by
-        another worker's batch, retried later). Such a message claims nothing more: every
-        due event has a message of its own (the sweeper sends again the lost ones), so none
-        waits for it, and a message whose event a batch took costs one statement."""
-        return self._apply_with_batch(event_id).get(event_id, Result.LOST)
+        orders due beside it; LOST when it is not due (already applied, held by another
+        worker's batch, retried later). See ``apply_each``."""
+        return self.apply_each([event_id])[0]
 
     def apply_each(self, event_ids: Sequence[int]) -> list[Result]:
         """Apply each of these events as a message of its own would (one Celery message
         names the events a web process stored together), oldest first; an event a batch of
-        an earlier one applied is not claimed again. The results, one per id."""
+        an earlier one applied is not claimed again. The results, one per id.
+
+        A message none of whose events is due left this worker free while others may be
+        busy: it takes the paid orders waiting instead (one more statement when there are
+        none). Their own messages may sit behind a busy worker's batch, reserved by its
+        node, and would wait for it otherwise.
+        """
         results: dict[int, Result] = {}
         for event_id in sorted(set(event_ids)):
             if event_id not in results:
                 results.update(self._apply_with_batch(event_id))
+        if all(result is Result.LOST for result in results.values()):
+            self.apply_batch(self._waiting_paid_orders())
         return [results[event_id] for event_id in event_ids]
 
     def _apply_with_batch(self, event_id: int) -> dict[int, Result]:
@@ -271,6 +277,18 @@ class InboxWorker:
                 connection, self.batch_size - 1, self.owner, now, now + self.lease, besides=event_id
             )
         return sorted([event_id, *more])
+
+    def _waiting_paid_orders(self) -> list[int]:
+        """Due paid orders claimed for a batch, up to its size, oldest first and none past an
+        earlier due event of another topic."""
+        if self.batch_size <= 1:
+            return []
+        now = utcnow()
+        with self.services.db.single_statements() as connection:
+            waiting = claim_paid_orders(
+                connection, self.batch_size, self.owner, now, now + self.lease
+            )
+        return sorted(waiting)
 
     # -- applying --------------------------------------------------------------------------
     def apply_batch(self, event_ids: list[int]) -> list[Result]:
