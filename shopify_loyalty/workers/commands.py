@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shopify_loyalty.services import Services
+from shopify_loyalty.workers.collector import settle_collector
 from shopify_loyalty.workers.dispatch import CeleryDispatcher
 from shopify_loyalty.workers.tasks import register_tasks
 
@@ -30,6 +31,7 @@ def run_celery_worker(
         argv.append(f"--concurrency={concurrency}")
     if beat:
         argv += ["--beat", f"--schedule={_schedule_file(services)}"]
+    settle_collector()
     app.worker_main(argv)
 
 

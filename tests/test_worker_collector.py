@@ -1,0 +1,39 @@
+"""A Celery worker freezes the application it loaded and collects less often (in a fresh
+interpreter: freezing the test run's own objects would keep them all alive)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from shopify_loyalty.workers.collector import THRESHOLDS
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = """
+import gc, json
+import shopify_loyalty.workers.tasks
+from shopify_loyalty.workers.collector import settle_collector
+before = gc.get_freeze_count()
+settle_collector()
+print(json.dumps({"before": before, "frozen": gc.get_freeze_count(),
+                  "thresholds": gc.get_threshold()}))
+"""
+
+
+def test_the_loaded_application_is_frozen_and_collections_are_spaced_out() -> None:
+    finished = subprocess.run(  # noqa: S603 (our own interpreter and modules)
+        [sys.executable, "-c", PROGRAM],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    state = json.loads(finished.stdout)
+    assert state["before"] == 0
+    assert state["frozen"] > 10_000  # the imported application
+    assert tuple(state["thresholds"]) == THRESHOLDS
+    assert THRESHOLDS[0] > 700
