@@ -12,9 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 BATCHED_TOPIC = "orders/paid"
-# Twenty orders share one claim, one commit and one telling of facts; a batch that fails is
-# applied again one event at a time, so it is kept short.
-BATCH_SIZE = 20
+# The orders of a batch share its claim, its lookups, its commit and one telling of facts.
+# On a backlog of 5,000 (end-to-end benchmark, two workers of two processes on two cores),
+# batches of 20, 40, 80 and 160 applied about 400, 455, 515 and 550 orders a second. A batch
+# that fails is applied again one event at a time, and holds its customers' rows until it
+# commits (a fraction of a second at 80), so it stops there. With light traffic a batch
+# takes only what is waiting: lag does not grow with the size.
+BATCH_SIZE = 80
 
 
 def batch_customer(topic: str, payload: Any) -> int | None:

@@ -4,8 +4,8 @@ Called wherever a customer's balance, stamps, tier or stage may change (a ledger
 stamp, a tier move, a new member), in the caller's transaction; see ``sync`` for the flush.
 
 Nothing in the marking transaction reads the marks back, so on PostgreSQL and SQLite they
-are kept on the session and written in one statement when it commits (twenty paid orders
-applied together: one statement, not twenty). Code that reads or deletes the rows in a
+are kept on the session and written in one statement when it commits (the paid orders of a
+batch applied together: one statement, not one each). Code that reads or deletes the rows in a
 transaction that may have marked some calls :func:`write_stale_marks` first. A savepoint
 that rolls back takes the marks made inside it with it, as it would take the rows.
 """

@@ -7,7 +7,7 @@ the second reader would have found the same rows.
 
 When several paid orders are applied in one transaction, the telling is held back and done
 once for all their customers (``holding_back``): the queries take a list of customers, so
-twenty customers cost what one does. A customer is told before an event of theirs is
+eighty customers cost about what one does. A customer is told before an event of theirs is
 applied, so each of their messages tells the balance right after its own order, as when
 every event has its own transaction.
 """
