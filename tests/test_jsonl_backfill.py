@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, select
 
 from shopify_loyalty.cli import main
 from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.errors import InvalidInput
+from shopify_loyalty.imports.jsonl_backfill import backfill_from_jsonl
+from shopify_loyalty.imports.models import BackfillRun
 from shopify_loyalty.orders.models import Order
 from shopify_loyalty.points.models import LedgerEntry
 from shopify_loyalty.services import Services
@@ -111,3 +115,30 @@ def test_a_line_that_is_not_an_order_is_refused_with_its_number(
     result = CliRunner().invoke(main, ["backfill", "--shop", shop, "--source", "jsonl", str(path)])
     assert result.exit_code == 1
     assert "line 2: id:" in result.output
+
+
+def test_a_refused_line_stops_the_import_after_the_batches_before_it_and_a_rerun_resumes(
+    shop: str, services: Services, tmp_path: Path
+) -> None:
+    # Batches of two: the third is read while the second is moved, and refused.
+    orders = [sample("orders/paid", id=9_100_000 + n, name=f"#B{n}") for n in range(5)]
+    path = write_lines(tmp_path / "orders.jsonl", orders)
+    with path.open("a") as handle:
+        handle.write('{"id": "x"}\n')
+
+    with pytest.raises(InvalidInput, match="line 6: id:"):
+        backfill_from_jsonl(services, shop, path, batch_lines=2)
+
+    def stored() -> list[int]:
+        with services.db.sessions() as session:
+            return list(session.scalars(select(Order.shopify_order_id).order_by(Order.id)))
+
+    assert stored() == [9_100_000, 9_100_001, 9_100_002, 9_100_003]
+    with services.db.sessions() as session:
+        run = session.scalars(select(BackfillRun)).one()
+        assert run.records_done == 4  # the checkpoint of the last batch committed
+
+    # The same file again resumes at line 5 and stops at the same line.
+    with pytest.raises(InvalidInput, match="line 6: id:"):
+        backfill_from_jsonl(services, shop, path, batch_lines=2)
+    assert stored() == [9_100_000, 9_100_001, 9_100_002, 9_100_003]

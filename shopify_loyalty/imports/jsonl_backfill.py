@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -121,17 +122,31 @@ def backfill_from_jsonl(
     orders = customers = points_rows = 0
     position = start
     now = utcnow()
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8") as handle, ThreadPoolExecutor(1) as reader:
         lines = islice(enumerate(handle, start=1), start, None)
-        while batch := list(islice(lines, batch_lines)):
+
+        def next_batch() -> tuple[int, list[tuple[Any, ...]]]:
+            """The next batch's line count and staging rows (0 at the end of the file)."""
+            batch = list(islice(lines, batch_lines))
             rows = [
                 _staged(number, line, currency, config, now, credit_points)
                 for number, line in batch
                 if line.strip()
             ]
+            return len(batch), rows
+
+        # The next batch is read while the database moves this one: the statements leave
+        # the interpreter free (and a line it refuses still stops the import right after
+        # the last batch committed before it).
+        coming = reader.submit(next_batch)
+        while True:
+            count, rows = coming.result()
+            if not count:
+                break
+            coming = reader.submit(next_batch)
             with services.db.engine.begin() as connection:
                 added = _move_batch(connection, shop_id, rows, now)
-                position += len(batch)
+                position += count
                 connection.execute(
                     update(BackfillRun)
                     .where(BackfillRun.id == run_id)
