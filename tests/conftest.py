@@ -124,6 +124,18 @@ def http(live: LiveServer) -> requests.Session:
 
 
 @pytest.fixture
+def worker_held(services: Services) -> Iterator[None]:
+    """The app's own worker stopped, so the test applies the deliveries itself (or keeps
+    them due)."""
+    assert services.worker is not None
+    services.worker.stop()
+    try:
+        yield
+    finally:
+        services.worker.start()
+
+
+@pytest.fixture
 def sender(live: LiveServer) -> WebhookSender:
     return WebhookSender(live.url, API_SECRET)
 

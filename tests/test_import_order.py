@@ -4,13 +4,10 @@ into a circular import only for whoever imports one of them first)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fresh_interpreter import run_python
+
 ENTRY_POINTS = (
     "webhooks",
     "shopify_loyalty",
@@ -25,12 +22,5 @@ ENTRY_POINTS = (
 
 @pytest.mark.parametrize("module", ENTRY_POINTS)
 def test_the_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
-    finished = subprocess.run(  # noqa: S603 (our own interpreter and modules)
-        [sys.executable, "-c", f"import {module}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    finished = run_python("-c", f"import {module}")
     assert finished.returncode == 0, finished.stderr

@@ -360,17 +360,6 @@ def test_a_delivery_stored_alone_is_announced_alone(db: Database, shops: None) -
     assert (announced.events, announced.together) == ([event_id], [])
 
 
-@pytest.fixture
-def worker_held(services: Services) -> Iterator[None]:
-    """The app's own worker stopped: the stored events stay due."""
-    assert services.worker is not None
-    services.worker.stop()
-    try:
-        yield
-    finally:
-        services.worker.start()
-
-
 @pytest.mark.usefixtures("worker_held")
 def test_with_the_broker_away_deliveries_are_stored_and_the_sweeper_sends_them_later(
     db: Database, shops: None, services: Services

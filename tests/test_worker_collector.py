@@ -4,13 +4,10 @@ interpreter: freezing the test run's own objects would keep them all alive)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from shopify_loyalty.workers.collector import THRESHOLDS
+from tests.fresh_interpreter import run_python
 
-ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = """
 import gc, json
 import shopify_loyalty.workers.tasks
@@ -23,14 +20,7 @@ print(json.dumps({"before": before, "frozen": gc.get_freeze_count(),
 
 
 def test_the_loaded_application_is_frozen_and_collections_are_spaced_out() -> None:
-    finished = subprocess.run(  # noqa: S603 (our own interpreter and modules)
-        [sys.executable, "-c", PROGRAM],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    finished = run_python("-c", PROGRAM)
     assert finished.returncode == 0, finished.stderr
     state = json.loads(finished.stdout)
     assert state["before"] == 0

@@ -6,13 +6,10 @@ only prove that every script measures what it says and that what it measured is 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from benchmarks import apply_profile, backfill, end_to_end, insights, webhook_ingest, widget_me
-from benchmarks.common import ROOT
+from tests.fresh_interpreter import run_python
 
 
 def test_the_ingest_benchmark_acknowledges_and_stores_every_delivery(
@@ -93,14 +90,10 @@ def test_the_insights_benchmark_counts_every_order_of_the_year(bench_database_ur
 
 
 def test_the_dataset_command_of_the_readme_makes_the_dataset(bench_database_url: str) -> None:
-    command = [sys.executable, "-m", "benchmarks.dataset", "--database-url", bench_database_url]
-    finished = subprocess.run(  # noqa: S603 (our own interpreter and module)
-        [*command, "--customers", "30", "--orders", "120"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    finished = run_python(
+        *("-m", "benchmarks.dataset", "--database-url", bench_database_url),
+        *("--customers", "30", "--orders", "120"),
         timeout=120,
-        check=False,
     )
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.startswith("30 customers, 120 orders in ")

@@ -4,7 +4,7 @@ merchant's view of a customer, and a customer's points read from the ledger."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,17 +19,6 @@ from shopify_loyalty.points.ledger import Balance, balance_of
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.standin.webhook_sender import WebhookSender
-
-
-@pytest.fixture
-def worker_held(services: Services) -> Iterator[None]:
-    """The app's own worker stopped, so the test applies the deliveries itself."""
-    assert services.worker is not None
-    services.worker.stop()
-    try:
-        yield
-    finally:
-        services.worker.start()
 
 
 def deliver_all(sender: WebhookSender, shop: str, deliveries: list[tuple[str, Any]]) -> None:

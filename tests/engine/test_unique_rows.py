@@ -60,12 +60,7 @@ def test_several_rows_in_one_go_store_those_without_a_stored_twin_in_their_order
         ]
         assert stored[0].id < stored[1].id
         assert all(row in session and row.created_at is not None for row in stored)
-        points = session.scalars(
-            select(LedgerEntry.points)
-            .where(LedgerEntry.shop_id == owner.id, LedgerEntry.customer_id == customer.id)
-            .order_by(LedgerEntry.id)
-        )
-        assert list(points) == [2, 1, 3]
+        assert stored_points(session, owner, customer) == [2, 1, 3]
         session.rollback()
 
 
@@ -91,12 +86,7 @@ def test_rows_given_as_values_store_those_without_a_stored_twin_and_make_no_obje
         assert [row[1:] for row in stored] == [("unique-rows:a", 1), ("unique-rows:c", 3)]
         assert stored[0][0] < stored[1][0]
         assert len(session.identity_map) == held
-        points = session.scalars(
-            select(LedgerEntry.points)
-            .where(LedgerEntry.shop_id == owner.id, LedgerEntry.customer_id == customer.id)
-            .order_by(LedgerEntry.id)
-        )
-        assert list(points) == [2, 1, 3]
+        assert stored_points(session, owner, customer) == [2, 1, 3]
         session.rollback()
 
 
@@ -124,6 +114,17 @@ def test_a_stored_row_is_clean_and_a_later_change_to_it_is_written(
         session.expire(stored)
         assert stored.note == "changed later"
         session.rollback()
+
+
+def stored_points(session: Session, owner: Shop, customer: Customer) -> list[int]:
+    """The points of the customer's ledger rows, oldest first."""
+    return list(
+        session.scalars(
+            select(LedgerEntry.points)
+            .where(LedgerEntry.shop_id == owner.id, LedgerEntry.customer_id == customer.id)
+            .order_by(LedgerEntry.id)
+        )
+    )
 
 
 def shop_and_new_customer(session: Session, shop: str, shopify_id: int) -> tuple[Shop, Customer]:
