@@ -281,14 +281,11 @@ def events_replay(event_id: int) -> None:
 def events_prune() -> None:
     """Delete the events applied and the jobs done more than LOYALTY_RETENTION_DAYS ago (the
     workers do it every hour; failed and waiting ones are kept)."""
-    from datetime import timedelta
-
-    from shopify_loyalty.db import utcnow
-    from shopify_loyalty.retention import prune_finished_work
+    from shopify_loyalty.retention import prune_as_configured
 
     services = _services()
     days = services.settings.retention_days
-    pruned = prune_finished_work(services.db, utcnow(), timedelta(days=days))
+    pruned = prune_as_configured(services)
     click.echo(
         f"deleted {pruned.events} events and {pruned.jobs} jobs that ended over {days} days ago"
     )

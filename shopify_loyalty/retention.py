@@ -26,9 +26,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from shopify_loyalty.db import Database
+from shopify_loyalty.db import Database, utcnow
 from shopify_loyalty.inbox.models import DONE, IGNORED, WebhookEvent
 from shopify_loyalty.jobs.models import Job
+from shopify_loyalty.services import Services
 
 CHUNK = 2000
 
@@ -65,6 +66,13 @@ def prune_finished_work(
         events=_prune(db, _EVENTS, cutoff, chunk),
         jobs=_prune(db, _JOBS, cutoff, chunk),
     )
+
+
+def prune_as_configured(services: Services) -> Pruned:
+    """Delete what ended more than ``LOYALTY_RETENTION_DAYS`` ago, now (what the workers do
+    every hour and ``events prune`` does at once)."""
+    keep = timedelta(days=services.settings.retention_days)
+    return prune_finished_work(services.db, utcnow(), keep)
 
 
 def _prune(db: Database, table: _Finished, cutoff: datetime, chunk: int) -> int:

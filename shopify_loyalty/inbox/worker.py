@@ -40,7 +40,7 @@ from shopify_loyalty.jobs.runner import claim_next_job, run_job
 from shopify_loyalty.monitoring.heartbeats import beat, forget
 from shopify_loyalty.points.locks import serialize_events_of_orders
 from shopify_loyalty.program_events.telling import holding_back, tell_before_event_of
-from shopify_loyalty.retention import prune_finished_work
+from shopify_loyalty.retention import prune_as_configured
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.installations import stale_reason
 from shopify_loyalty.shops.models import Shop
@@ -181,8 +181,7 @@ class InboxWorker:
         ago (see ``retention``)."""
         if self._pruned is not None and time.monotonic() - self._pruned < PRUNE_SECONDS:
             return
-        keep = timedelta(days=self.services.settings.retention_days)
-        prune_finished_work(self.services.db, utcnow(), keep)
+        prune_as_configured(self.services)
         self._pruned = time.monotonic()
 
     def run_until_idle(self, limit: int | None = None) -> int:
@@ -271,24 +270,21 @@ class InboxWorker:
         beside it, up to the batch size, oldest first; in the order they arrived."""
         if self.batch_size <= 1 or topic != BATCHED_TOPIC:
             return [event_id]
-        now = utcnow()
-        with self.services.db.single_statements() as connection:
-            more = claim_paid_orders(
-                connection, self.batch_size - 1, self.owner, now, now + self.lease, besides=event_id
-            )
-        return sorted([event_id, *more])
+        return sorted([event_id, *self._claim_paid_orders(self.batch_size - 1, event_id)])
 
     def _waiting_paid_orders(self) -> list[int]:
         """Due paid orders claimed for a batch, up to its size, oldest first and none past an
         earlier due event of another topic."""
         if self.batch_size <= 1:
             return []
+        return sorted(self._claim_paid_orders(self.batch_size))
+
+    def _claim_paid_orders(self, size: int, besides: int = 0) -> list[int]:
         now = utcnow()
         with self.services.db.single_statements() as connection:
-            waiting = claim_paid_orders(
-                connection, self.batch_size, self.owner, now, now + self.lease
+            return claim_paid_orders(
+                connection, size, self.owner, now, now + self.lease, besides=besides
             )
-        return sorted(waiting)
 
     # -- applying --------------------------------------------------------------------------
     def apply_batch(self, event_ids: list[int]) -> list[Result]:

@@ -3,9 +3,9 @@
 Each periodic area gets its own entry, sent every five minutes, which queues one job per
 installed shop keyed on the hour (``periodic.<area>:<hour>``): each runs once an hour, a
 beat that was down at the top of the hour catches up within minutes, and several beats
-queue each job once. Finished work older than the retention period is deleted once an hour.
-Notifications and program events wait for the second half of the
-hour: they tell the facts the other areas recorded. The sweeper runs every few seconds.
+queue each job once. Notifications and program events wait for the second half of the
+hour: they tell the facts the other areas recorded. The sweeper runs every few seconds, and
+finished work older than the retention period is deleted once an hour.
 """
 
 from __future__ import annotations

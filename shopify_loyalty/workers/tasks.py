@@ -8,12 +8,10 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from datetime import timedelta
 
 from celery import Celery
 from celery.signals import worker_process_init
 
-from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.worker import InboxWorker, backoff_delay
 from shopify_loyalty.jobs.runner import claim_job, run_job
 from shopify_loyalty.monitoring.heartbeats import beat
@@ -93,10 +91,9 @@ def register_tasks(app: Celery, services: Services) -> None:
 
     @app.task(name=PRUNE_TASK, ignore_result=True)
     def prune_finished() -> dict[str, int]:
-        from shopify_loyalty.retention import prune_finished_work
+        from shopify_loyalty.retention import prune_as_configured
 
-        keep = timedelta(days=services.settings.retention_days)
-        pruned = prune_finished_work(services.db, utcnow(), keep)
+        pruned = prune_as_configured(services)
         return {"events": pruned.events, "jobs": pruned.jobs}
 
     @app.task(name=PERIODIC_TASK, ignore_result=True)
