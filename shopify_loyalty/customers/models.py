@@ -15,7 +15,7 @@ class Customer(Base):
     __table_args__ = (UniqueConstraint("shop_id", "shopify_customer_id"),)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     shopify_customer_id: Mapped[int] = mapped_column(BigInteger)
     email: Mapped[str | None] = mapped_column(String(320))
     first_name: Mapped[str | None] = mapped_column(String(255))

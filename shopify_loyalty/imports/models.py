@@ -25,7 +25,7 @@ class BackfillRun(Base):
     __table_args__ = (UniqueConstraint("shop_id", "source", "source_key"),)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(16))
     source_key: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default=RUNNING)

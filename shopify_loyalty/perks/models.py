@@ -26,7 +26,7 @@ class MemberOffer(Base):
     __table_args__ = (UniqueConstraint("shop_id", "code"),)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(255))
     code: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))  # percentage | fixed_amount

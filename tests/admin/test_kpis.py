@@ -7,10 +7,16 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import event, select
 
+from shopify_loyalty.insights.orders import customer_figures
+from shopify_loyalty.insights.periods import Period
+from shopify_loyalty.services import Services
+from shopify_loyalty.shops.models import Shop
 from tests.admin.conftest import get_json
 from tests.admin.history import History, day, paid_order
 from tests.conftest import new_id
@@ -264,3 +270,42 @@ def test_another_shop_sees_only_its_own_figures(
     assert report["points"]["issued"] == 0
     assert report["stamps"]["cards_completed"] == 0
     assert http.get(kpis_path(history)).status_code == 401
+
+
+def test_the_pass_over_paid_orders_reads_the_index_alone(
+    history: History, services: Services, database_url: str, shop: str
+) -> None:
+    """On PostgreSQL the orders' figures ride in ``ix_orders_customer_paid``: the insights'
+    pass over every paid order never fetches an order's row from the table."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("index-only scans are PostgreSQL's")
+    captured: list[tuple[str, Any]] = []
+
+    def listener(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "GROUP BY orders.customer_id" in statement:
+            captured.append((statement, parameters))
+
+    with services.db.sessions() as session:
+        period = Period(history.first, history.today)
+        installed = session.scalars(select(Shop).where(Shop.domain == shop)).one()
+        event.listen(services.db.engine, "before_cursor_execute", listener)
+        try:
+            customer_figures(session, installed, period.start, period.end)
+        finally:
+            event.remove(services.db.engine, "before_cursor_execute", listener)
+    assert len(captured) == 1
+    statement, parameters = captured[0]
+    with services.db.engine.connect() as vacuuming:
+        # Marks the table's pages all-visible, as autovacuum does.
+        vacuuming.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM orders")
+    connection = services.db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        # With other ways priced out, the plan says whether the index alone can answer.
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + statement, parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    finally:
+        connection.close()
+    assert "Index Only Scan using ix_orders_customer_paid on orders" in plan, plan
