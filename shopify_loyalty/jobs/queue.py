@@ -13,14 +13,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.unique_rows import insert_unless_present
 from shopify_loyalty.workers.dispatch import note_queued_job
 
 JobHandler = Callable[[Services, str, dict[str, Any]], None]
@@ -60,20 +59,17 @@ def enqueue(
     run_at: datetime | None = None,
 ) -> None:
     """Queue the job in the caller's transaction; a second job with the same key is dropped."""
-    exists = session.scalar(select(Job.id).where(Job.shop_id == shop.id, Job.key == key))
-    if exists is not None:
-        return
-    queued = Job(
-        shop_id=shop.id,
-        kind=kind,
-        key=key,
-        payload=json.dumps(payload, default=str),
-        next_attempt_at=run_at or utcnow(),
+    queued = insert_unless_present(
+        session,
+        Job(
+            shop_id=shop.id,
+            kind=kind,
+            key=key,
+            payload=json.dumps(payload, default=str),
+            next_attempt_at=run_at or utcnow(),
+        ),
     )
-    try:
-        with session.begin_nested():
-            session.add(queued)
-    except IntegrityError:
+    if queued is None:
         return
     if run_at is None or run_at <= utcnow():
         note_queued_job(session, queued.id)

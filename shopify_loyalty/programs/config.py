@@ -30,6 +30,7 @@ class Section(Protocol):
 S = TypeVar("S", bound=Section)
 
 SECTIONS_MEMO = lasts_the_transaction("program_config_sections")
+VERSIONS_MEMO = lasts_the_transaction("program_config_versions")
 LOADED_MEMO = lasts_the_transaction("program_config_loaded")
 
 
@@ -176,12 +177,24 @@ def stored_sections(session: Session, shop: Shop) -> dict[str, str]:
     memo: dict[int, dict[str, str]] = transaction_memo(session, SECTIONS_MEMO)
     if shop.id not in memo:
         rows = session.execute(
-            select(ProgramConfig.section, ProgramConfig.data).where(
+            select(ProgramConfig.section, ProgramConfig.data, ProgramConfig.version).where(
                 ProgramConfig.shop_id == shop.id
             )
-        )
-        memo[shop.id] = {section: data for section, data in rows}
+        ).all()
+        memo[shop.id] = {section: data for section, data, _ in rows}
+        versions = transaction_memo(session, VERSIONS_MEMO)
+        versions[shop.id] = {section: version or 0 for section, _, version in rows}
     return memo[shop.id]
+
+
+def section_version(session: Session, shop: Shop, cls: type[S]) -> int:
+    """How many times the merchant has saved the section (0: never): read with the
+    sections, so a job keyed on it costs no query of its own."""
+    versions: dict[int, dict[str, int]] = transaction_memo(session, VERSIONS_MEMO)
+    if shop.id not in versions:
+        transaction_memo(session, SECTIONS_MEMO).pop(shop.id, None)
+        stored_sections(session, shop)
+    return versions[shop.id].get(cls.section, 0)
 
 
 def save(session: Session, shop: Shop, cls: type[S], changes: Mapping[str, Any]) -> S:
@@ -200,5 +213,8 @@ def save(session: Session, shop: Shop, cls: type[S], changes: Mapping[str, Any])
     row.version = (row.version or 0) + 1
     session.flush()
     stored_sections(session, shop)[cls.section] = row.data
+    versions: dict[int, dict[str, int]] = transaction_memo(session, VERSIONS_MEMO)
+    if shop.id in versions:
+        versions[shop.id][cls.section] = row.version
     transaction_memo(session, LOADED_MEMO).pop((shop.id, cls), None)
     return updated

@@ -13,19 +13,24 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Select, bindparam, literal, or_, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.affiliates.models import AffiliateCode
 from shopify_loyalty.customers.models import Customer
+from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue
-from shopify_loyalty.programs.config import load
-from shopify_loyalty.programs.models import ProgramConfig
+from shopify_loyalty.programs.config import load, section_version
 from shopify_loyalty.referrals.models import ReferralCode
 from shopify_loyalty.referrals.rules import ReferralConfig
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
+from shopify_loyalty.unique_rows import (
+    insert_ignoring_conflicts,
+    insert_unless_present,
+    stored_columns,
+    stored_object,
+)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NAME_LETTERS = 6
@@ -179,26 +184,18 @@ def _codes_named_in_shops() -> Select[ReferralCode]:
 def referral_code_for(session: Session, shop: Shop, customer: Customer) -> ReferralCode:
     """The member's code, made (with its friend discount queued) on the first call."""
     existing = _code_of(session, shop, customer)
-    if existing is not None:
-        return existing
+    return existing if existing is not None else make_referral_code(session, shop, customer)
+
+
+def make_referral_code(session: Session, shop: Shop, customer: Customer) -> ReferralCode:
+    """The code of a member read without one: made now, its friend discount queued, unless a
+    concurrent request made it first (then that one)."""
     for _ in range(ATTEMPTS):
-        candidate = new_code(customer)
-        if find_referral_code(session, shop, candidate) is not None or is_affiliate_code(
-            session, shop, candidate
-        ):
-            continue
-        row = ReferralCode(
-            shop_id=shop.id,
-            customer_id=customer.id,
-            code=candidate,
-            friend_code=friend_code_for(candidate),
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
+        row = _insert_unless_taken(session, shop, customer, new_code(customer))
+        if row is None:
             # Either a concurrent request made this member's code first, or (rarely) the
-            # candidate was taken in between; the former is the answer, the latter retries.
+            # candidate is another member's or an affiliate's; the former is the answer, the
+            # latter retries.
             raced = _code_of(session, shop, customer)
             if raced is not None:
                 remember_referral_code(session, raced)
@@ -208,6 +205,54 @@ def referral_code_for(session: Session, shop: Shop, customer: Customer) -> Refer
         queue_friend_discount_sync(session, shop, row, load(session, shop, ReferralConfig))
         return row
     raise RuntimeError("could not find a free referral code")
+
+
+def _insert_unless_taken(
+    session: Session, shop: Shop, customer: Customer, candidate: str
+) -> ReferralCode | None:
+    """Store ``candidate`` as the member's code unless it is an affiliate's code or a stored
+    row has one of its unique keys (this member, the code or the friend code): one
+    ``INSERT ... SELECT ... WHERE NOT EXISTS ... ON CONFLICT DO NOTHING RETURNING``."""
+    values = {
+        "shop_id": shop.id,
+        "customer_id": customer.id,
+        "code": candidate,
+        "friend_code": friend_code_for(candidate),
+        "created_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        if is_affiliate_code(session, shop, candidate):
+            return None
+        return insert_unless_present(session, ReferralCode(**values))
+    if session.autoflush:
+        session.flush()
+    stored = session.connection().execute(_insert_statement(dialect), values).first()
+    return stored_object(session, ReferralCode, stored) if stored is not None else None
+
+
+@cache
+def _insert_statement(dialect: str) -> Insert:
+    # Built once, values bound at execution: building it cost more than sending it.
+    given = ("shop_id", "customer_id", "code", "friend_code", "created_at")
+    table = ReferralCode.__table__
+    affiliate = (
+        select(AffiliateCode.id)
+        .where(
+            AffiliateCode.shop_id == bindparam("shop_id"),
+            AffiliateCode.code == bindparam("code"),
+        )
+        .exists()
+    )
+    row = select(
+        *(bindparam(key, type_=table.c[key].type) for key in given),
+        literal(False, type_=table.c.discount_active.type),
+    ).where(~affiliate)
+    return (
+        insert_ignoring_conflicts(dialect, ReferralCode)
+        .from_select([*given, "discount_active"], row)
+        .returning(*stored_columns(ReferralCode))
+    )
 
 
 def queue_friend_discount_sync(
@@ -230,12 +275,7 @@ def queue_friend_discount_sync(
 
 def settings_version(session: Session, shop: Shop) -> int:
     """How many times the merchant has saved the referral settings (0: never)."""
-    version = session.scalar(
-        select(ProgramConfig.version).where(
-            ProgramConfig.shop_id == shop.id, ProgramConfig.section == ReferralConfig.section
-        )
-    )
-    return int(version or 0)
+    return section_version(session, shop, ReferralConfig)
 
 
 def is_affiliate_code(session: Session, shop: Shop, code: str) -> bool:
