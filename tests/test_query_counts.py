@@ -116,6 +116,30 @@ def test_member_and_admin_views_send_as_many_statements_for_a_long_history(
     assert views(regular) == few
 
 
+# What the widget's ``/me`` sends (SQLite's BEGIN IMMEDIATE is a statement of its own):
+# the shop with the shopper and each row they have at most one of, the settings, and one
+# query for each list; a first visit also makes the referral code and queues its friend
+# discount, one INSERT each.
+ME_FIRST_VISIT = 13
+ME_RETURNING = 11
+
+
+def test_a_shoppers_first_visit_and_every_later_one_send_a_fixed_few_statements(
+    proxy: ProxyClient,  # noqa: F811
+    member: Callable[[int], int],  # noqa: F811
+    statements: Counter,
+    database_url: str,
+) -> None:
+    begin = 1 if database_url.startswith("sqlite") else 0
+    proxy.get("/api/me", member(100))  # settings and the default catalogue, made once
+    shopper = member(100)
+
+    first = statements(lambda: proxy.get("/api/me", shopper))
+    again = statements(lambda: proxy.get("/api/me", shopper))
+
+    assert (first, again) == (ME_FIRST_VISIT + begin, ME_RETURNING + begin)
+
+
 def test_every_statement_of_the_worker_proxy_and_admin_paths_can_use_an_index(
     http: requests.Session,
     proxy: ProxyClient,  # noqa: F811

@@ -8,6 +8,7 @@ hourly expiry run; whenever it turns active or ended, the sync of the customer's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,13 +39,19 @@ class MembershipState:
 
 
 def membership_state(
-    session: Session, shop_id: int, customer_id: int, at: datetime
+    session: Session,
+    shop_id: int,
+    customer_id: int,
+    at: datetime,
+    *,
+    stored: Callable[[], PaidMembership | None] | None = None,
 ) -> MembershipState:
+    """``stored`` gives the customer's membership row when the caller has read it already."""
     periods = tuple(customer_periods(session, shop_id, customer_id))
     run = run_at(periods, at)
     if run is not None:
         return MembershipState(ACTIVE, run[0], run[1], periods)
-    row = find_membership(session, shop_id, customer_id)
+    row = stored() if stored is not None else find_membership(session, shop_id, customer_id)
     if row is not None:
         return MembershipState(ENDED, row.started_at, row.ends_at, periods)
     counted = [p for p in periods if p.ends_at is not None and p.ends_at <= at]

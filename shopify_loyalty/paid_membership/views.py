@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
-from shopify_loyalty.paid_membership.models import ACTIVE
+from shopify_loyalty.paid_membership.models import ACTIVE, PaidMembership
 from shopify_loyalty.paid_membership.perks import Perks, perks_of_level
 from shopify_loyalty.paid_membership.rules import MembershipConfig
 from shopify_loyalty.paid_membership.status import membership_state
@@ -36,13 +37,19 @@ def plan_json(config: MembershipConfig) -> dict[str, Any] | None:
 
 
 def membership_json(
-    session: Session, shop: Shop, customer: Customer, now: datetime | None = None
+    session: Session,
+    shop: Shop,
+    customer: Customer,
+    now: datetime | None = None,
+    *,
+    stored: Callable[[], PaidMembership | None] | None = None,
 ) -> dict[str, Any]:
     """``status`` (active, ended or none), the plan, when it started and ends; for
-    non-members of an offered plan, ``join_url`` leads to the membership product."""
+    non-members of an offered plan, ``join_url`` leads to the membership product.
+    ``stored`` gives the customer's membership row when the caller has read it already."""
     moment = now or utcnow()
     config = load(session, shop, MembershipConfig)
-    state = membership_state(session, shop.id, customer.id, moment)
+    state = membership_state(session, shop.id, customer.id, moment, stored=stored)
     plan = plan_json(config)
     return {
         "status": state.status,

@@ -122,6 +122,18 @@ def _balance_query() -> Select[Any, Any]:
     )
 
 
+def balance_columns(shop_id: Any, customer_id: Any, moment: Any) -> tuple[Any, Any]:
+    """The available and pending points of the customer ``customer_id`` names (a column of
+    an enclosing query, or a value), as two scalar subqueries: for a query that reads the
+    balance together with other rows of the customer."""
+    rows = (LedgerEntry.shop_id == shop_id, LedgerEntry.customer_id == customer_id)
+    available, pending = _sums(moment)
+    return (
+        select(available).where(*rows).scalar_subquery(),
+        select(pending).where(*rows).scalar_subquery(),
+    )
+
+
 def balances_of(session: Session, shop: Shop, customer_ids: Sequence[int]) -> dict[int, Balance]:
     """The balances of several customers in one query (a customer without rows has none)."""
     rows = session.execute(

@@ -7,25 +7,28 @@ their referral link, birthday, the orders awaiting their feedback, and recent hi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import CustomerDetails, find_customer, record_customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.orders.models import Order
+from shopify_loyalty.paid_membership.models import PaidMembership
 from shopify_loyalty.paid_membership.views import membership_json, shopper_perks_json
 from shopify_loyalty.perks.audiences import audiences_of
 from shopify_loyalty.perks.storefront import early_access_windows, member_offers
-from shopify_loyalty.points.birthdays import find_birthday
-from shopify_loyalty.points.ledger import balance_of, recent_entries
-from shopify_loyalty.points.models import LedgerEntry
+from shopify_loyalty.points.ledger import Balance, balance_columns, recent_entries
+from shopify_loyalty.points.models import CustomerBirthday, LedgerEntry
 from shopify_loyalty.programs.config import load
-from shopify_loyalty.referrals.codes import link_for_code, referral_code_for
+from shopify_loyalty.referrals.codes import link_for_code, make_referral_code
+from shopify_loyalty.referrals.models import ReferralCode
 from shopify_loyalty.referrals.rules import ReferralConfig
 from shopify_loyalty.rewards.catalogue import rewards_catalogue
 from shopify_loyalty.rewards.models import ISSUED, IssuedCode
@@ -34,10 +37,12 @@ from shopify_loyalty.stamps.cards import summary_of
 from shopify_loyalty.stamps.models import CARD_OPENED, JOINED, StampCard, StampEntry
 from shopify_loyalty.stamps.rules import StampConfig
 from shopify_loyalty.storefront.program import reward_json, threshold_text
+from shopify_loyalty.storefront.proxy_auth import require_installed
 from shopify_loyalty.storefront.texts import fill, texts_for, widget_locale
 from shopify_loyalty.storefront.widget_settings import WidgetConfig
 from shopify_loyalty.surveys.models import SurveyResponse
-from shopify_loyalty.tiers.membership import TierProgress, tier_progress
+from shopify_loyalty.tiers.membership import TierProgress, progress_of_membership
+from shopify_loyalty.tiers.models import TierMembership
 
 HISTORY_ROWS = 10
 MAX_HISTORY_ROWS = 50
@@ -55,23 +60,125 @@ def shopper(session: Session, shop: Shop, shopify_customer_id: int) -> Customer:
     return customer
 
 
-def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Member:
+    """The shopper with the rows they have at most one of, and their balance, as one query
+    read them (see :func:`read_member`)."""
+
+    shop: Shop
+    customer: Customer
+    balance: Balance
+    birthday: CustomerBirthday | None
+    tier: TierMembership | None
+    card: StampCard | None
+    head_start_stamps: int  # of the open card, as given
+    paid_membership: PaidMembership | None
+    referral_code: ReferralCode | None
+
+
+def read_member(session: Session, shop_domain: str, shopify_customer_id: int) -> Member:
+    """The installed shop (NotFound otherwise) and its logged-in shopper, in one query that
+    also reads each row the shopper has at most one of: a widget visit sent one query for
+    each. A shopper not stored yet is stored (see :func:`shopper`), then read."""
+    values = {"domain": shop_domain, "shopify_customer_id": shopify_customer_id, "now": utcnow()}
+    found = session.execute(_member_query(), values).first()
+    shop = require_installed(found[0] if found is not None else None)
+    if found is None or found[1] is None:
+        shopper(session, shop, shopify_customer_id)
+        found = session.execute(_member_query(), values).one()
+    (
+        _,
+        customer,
+        birthday,
+        tier,
+        card,
+        paid_membership,
+        referral_code,
+        available,
+        pending,
+        head_start,
+    ) = found
+    return Member(
+        shop=shop,
+        customer=customer,
+        balance=Balance(available=int(available), pending=int(pending)),
+        birthday=birthday,
+        tier=tier,
+        card=card,
+        head_start_stamps=int(head_start or 0),
+        paid_membership=paid_membership,
+        referral_code=referral_code,
+    )
+
+
+@cache
+def _member_query() -> Select[Any]:
+    # Built once, values bound at execution: building it cost more than sending it. Each
+    # joined table is unique per (shop_id, customer_id), so the query reads one row.
+    def of_customer(model: Any) -> Any:
+        return and_(model.shop_id == Shop.id, model.customer_id == Customer.id)
+
+    available, pending = balance_columns(
+        Shop.id, Customer.id, bindparam("now", type_=LedgerEntry.available_at.type)
+    )
+    head_start = (
+        select(func.coalesce(func.sum(StampEntry.stamps), 0))
+        .where(
+            of_customer(StampEntry),
+            StampEntry.card_number == StampCard.card_number,
+            StampEntry.kind.in_((JOINED, CARD_OPENED)),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Shop,
+            Customer,
+            CustomerBirthday,
+            TierMembership,
+            StampCard,
+            PaidMembership,
+            ReferralCode,
+            available,
+            pending,
+            head_start,
+        )
+        .select_from(Shop)
+        .outerjoin(
+            Customer,
+            and_(
+                Customer.shop_id == Shop.id,
+                Customer.shopify_customer_id == bindparam("shopify_customer_id"),
+            ),
+        )
+        .outerjoin(CustomerBirthday, of_customer(CustomerBirthday))
+        .outerjoin(TierMembership, of_customer(TierMembership))
+        .outerjoin(StampCard, of_customer(StampCard))
+        .outerjoin(PaidMembership, of_customer(PaidMembership))
+        .outerjoin(ReferralCode, of_customer(ReferralCode))
+        .where(Shop.domain == bindparam("domain"))
+    )
+
+
+def member_view(session: Session, member: Member, locale: str) -> dict[str, Any]:
+    shop, customer, balance = member.shop, member.customer, member.balance
     language = widget_locale(locale)
     texts = texts_for(language, load(session, shop, WidgetConfig).texts)
     currency = shop.currency
-    balance = balance_of(session, customer)
     referrals = load(session, shop, ReferralConfig)
-    birthday = find_birthday(session, customer)
-    progress = tier_progress(session, shop, customer)
+    birthday = member.birthday
+    progress = progress_of_membership(session, shop, customer, member.tier)
     audiences = audiences_of(session, shop, customer)
     now = utcnow()
     return {
         "locale": language,
         "points_balance": balance.available,
         "points_pending": balance.pending,
-        "stamps": stamp_card(session, shop, customer),
+        "stamps": stamp_card(session, member),
         "tier": tier_view(progress, texts, currency, language),
-        "membership": membership_json(session, shop, customer),
+        "membership": membership_json(
+            session, shop, customer, stored=lambda: member.paid_membership
+        ),
         "perks": shopper_perks_json(session, shop, customer, progress.tier),
         "rewards": [
             {**reward_json(reward, texts, currency, language), "affordable": affordable}
@@ -79,7 +186,7 @@ def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -
             for affordable in [reward.points_cost <= balance.available]
         ],
         "codes": open_codes(session, shop, customer),
-        "referral": referral_view(session, shop, customer) if referrals.enabled else None,
+        "referral": referral_view(session, member) if referrals.enabled else None,
         "birthday": birthday.birthday.isoformat() if birthday else None,
         "feedback_orders": orders_awaiting_feedback(session, shop, customer),
         "history": history(session, customer, texts, limit=HISTORY_ROWS),
@@ -88,28 +195,17 @@ def member_view(session: Session, shop: Shop, customer: Customer, locale: str) -
     }
 
 
-def referral_view(session: Session, shop: Shop, customer: Customer) -> dict[str, str]:
-    code = referral_code_for(session, shop, customer).code
-    return {"code": code, "link": link_for_code(shop, code)}
+def referral_view(session: Session, member: Member) -> dict[str, str]:
+    """The member's code and link; the code is made on the member's first visit."""
+    row = member.referral_code or make_referral_code(session, member.shop, member.customer)
+    return {"code": row.code, "link": link_for_code(member.shop, row.code)}
 
 
-def stamp_card(session: Session, shop: Shop, customer: Customer) -> dict[str, Any]:
+def stamp_card(session: Session, member: Member) -> dict[str, Any]:
     """The open card; ``head_start`` is how many of its stamps came as the head start."""
-    card = session.scalar(
-        select(StampCard).where(StampCard.shop_id == shop.id, StampCard.customer_id == customer.id)
-    )
-    summary = summary_of(card, load(session, shop, StampConfig))
-    head_start = 0
-    if card is not None:
-        given = session.scalar(
-            select(func.coalesce(func.sum(StampEntry.stamps), 0)).where(
-                StampEntry.shop_id == shop.id,
-                StampEntry.customer_id == customer.id,
-                StampEntry.card_number == card.card_number,
-                StampEntry.kind.in_((JOINED, CARD_OPENED)),
-            )
-        )
-        head_start = min(int(given or 0), summary.collected)
+    card = member.card
+    summary = summary_of(card, load(session, member.shop, StampConfig))
+    head_start = min(member.head_start_stamps, summary.collected) if card is not None else 0
     return {
         "collected": summary.collected,
         "required": summary.required,

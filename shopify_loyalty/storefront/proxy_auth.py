@@ -75,7 +75,11 @@ def verified_caller(
 
 
 def installed_shop(session: Session, shop_domain: str) -> Shop:
-    shop = session.scalar(select(Shop).where(Shop.domain == shop_domain))
+    return require_installed(session.scalar(select(Shop).where(Shop.domain == shop_domain)))
+
+
+def require_installed(shop: Shop | None) -> Shop:
+    """The shop, unless it is unknown or uninstalled (NotFound)."""
     if shop is None or not shop.is_installed:
         raise NotFound("The loyalty program is not available in this shop.", code="shop_not_found")
     return shop

@@ -39,6 +39,7 @@ from shopify_loyalty.storefront.member import (
     code_json,
     history,
     member_view,
+    read_member,
     shopper,
 )
 from shopify_loyalty.storefront.program import program_view, reward_json
@@ -112,9 +113,8 @@ def program() -> Response:
 def me() -> Response:
     customer_id = caller().require_shopper()
     session = request_session()
-    shop = installed_shop(session, caller().shop_domain)
-    customer = shopper(session, shop, customer_id)
-    body = member_view(session, shop, customer, locale())
+    member = read_member(session, caller().shop_domain, customer_id)
+    body = member_view(session, member, locale())
     session.commit()  # the shopper's referral code is made on first sight
     return jsonify(body)
 

@@ -131,9 +131,22 @@ class TierProgress:
 def tier_progress(
     session: Session, shop: Shop, customer: Customer, *, now: datetime | None = None
 ) -> TierProgress:
+    return progress_of_membership(
+        session, shop, customer, membership_of(session, shop, customer), now=now
+    )
+
+
+def progress_of_membership(
+    session: Session,
+    shop: Shop,
+    customer: Customer,
+    membership: TierMembership | None,
+    *,
+    now: datetime | None = None,
+) -> TierProgress:
+    """:func:`tier_progress` of a customer whose membership row (or None) the caller read."""
     config = load(session, shop, TierConfig)
     moment = now or utcnow()
-    membership = membership_of(session, shop, customer)
     level = config.level(membership.tier_key) if membership is not None else None
     value = qualifying_value(session, shop, customer, config, moment)
     rank = config.rank(level.key) if level is not None else 0
