@@ -8,7 +8,6 @@ hourly expiry run; whenever it turns active or ended, the sync of the customer's
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,20 +37,30 @@ class MembershipState:
     periods: tuple[Period, ...]
 
 
+@dataclass(frozen=True)
+class KnownMembership:
+    """What a caller has read of the customer's membership already: the stored row (or
+    None), and whether any paid membership line of theirs is stored."""
+
+    row: PaidMembership | None
+    bought_any: bool
+
+
 def membership_state(
     session: Session,
     shop_id: int,
     customer_id: int,
     at: datetime,
     *,
-    stored: Callable[[], PaidMembership | None] | None = None,
+    known: KnownMembership | None = None,
 ) -> MembershipState:
-    """``stored`` gives the customer's membership row when the caller has read it already."""
-    periods = tuple(customer_periods(session, shop_id, customer_id))
+    """What the purchases add up to at ``at``; what is ``known`` is not read again."""
+    bought_any = known is None or known.bought_any
+    periods = tuple(customer_periods(session, shop_id, customer_id)) if bought_any else ()
     run = run_at(periods, at)
     if run is not None:
         return MembershipState(ACTIVE, run[0], run[1], periods)
-    row = stored() if stored is not None else find_membership(session, shop_id, customer_id)
+    row = known.row if known is not None else find_membership(session, shop_id, customer_id)
     if row is not None:
         return MembershipState(ENDED, row.started_at, row.ends_at, periods)
     counted = [p for p in periods if p.ends_at is not None and p.ends_at <= at]

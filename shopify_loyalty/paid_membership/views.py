@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
-from shopify_loyalty.paid_membership.models import ACTIVE, PaidMembership
+from shopify_loyalty.paid_membership.models import ACTIVE
 from shopify_loyalty.paid_membership.perks import Perks, perks_of_level
 from shopify_loyalty.paid_membership.rules import MembershipConfig
-from shopify_loyalty.paid_membership.status import membership_state
+from shopify_loyalty.paid_membership.status import KnownMembership, membership_state
 from shopify_loyalty.programs.config import load
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.tiers.rules import TierLevel
@@ -42,14 +41,14 @@ def membership_json(
     customer: Customer,
     now: datetime | None = None,
     *,
-    stored: Callable[[], PaidMembership | None] | None = None,
+    known: KnownMembership | None = None,
 ) -> dict[str, Any]:
     """``status`` (active, ended or none), the plan, when it started and ends; for
-    non-members of an offered plan, ``join_url`` leads to the membership product.
-    ``stored`` gives the customer's membership row when the caller has read it already."""
+    non-members of an offered plan, ``join_url`` leads to the membership product. What is
+    ``known`` of the membership is not read again."""
     moment = now or utcnow()
     config = load(session, shop, MembershipConfig)
-    state = membership_state(session, shop.id, customer.id, moment, stored=stored)
+    state = membership_state(session, shop.id, customer.id, moment, known=known)
     plan = plan_json(config)
     return {
         "status": state.status,

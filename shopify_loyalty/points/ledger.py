@@ -85,13 +85,21 @@ def find_entry(session: Session, shop_id: int, key: str) -> LedgerEntry | None:
 
 def recent_entries(session: Session, customer: Customer, *, limit: int = 100) -> list[LedgerEntry]:
     """The customer's newest ``limit`` rows, newest first."""
-    return list(
-        session.scalars(
-            select(LedgerEntry)
-            .where(LedgerEntry.shop_id == customer.shop_id, LedgerEntry.customer_id == customer.id)
-            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
-            .limit(limit)
+    values = {"shop_id": customer.shop_id, "customer_id": customer.id, "limit": limit}
+    return list(session.scalars(_recent_query(), values))
+
+
+@cache
+def _recent_query() -> Select[LedgerEntry]:
+    # Built once, values bound at execution: building it cost more than sending it.
+    return (
+        select(LedgerEntry)
+        .where(
+            LedgerEntry.shop_id == bindparam("shop_id"),
+            LedgerEntry.customer_id == bindparam("customer_id"),
         )
+        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        .limit(bindparam("limit"))
     )
 
 

@@ -13,14 +13,15 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import CustomerDetails, find_customer, record_customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.orders.models import Order
-from shopify_loyalty.paid_membership.models import PaidMembership
+from shopify_loyalty.paid_membership.models import MembershipPurchase, PaidMembership
+from shopify_loyalty.paid_membership.status import KnownMembership
 from shopify_loyalty.paid_membership.views import membership_json, shopper_perks_json
 from shopify_loyalty.perks.audiences import audiences_of
 from shopify_loyalty.perks.storefront import early_access_windows, member_offers
@@ -72,7 +73,7 @@ class Member:
     tier: TierMembership | None
     card: StampCard | None
     head_start_stamps: int  # of the open card, as given
-    paid_membership: PaidMembership | None
+    membership: KnownMembership
     referral_code: ReferralCode | None
 
 
@@ -97,6 +98,7 @@ def read_member(session: Session, shop_domain: str, shopify_customer_id: int) ->
         available,
         pending,
         head_start,
+        bought_membership,
     ) = found
     return Member(
         shop=shop,
@@ -106,7 +108,7 @@ def read_member(session: Session, shop_domain: str, shopify_customer_id: int) ->
         tier=tier,
         card=card,
         head_start_stamps=int(head_start or 0),
-        paid_membership=paid_membership,
+        membership=KnownMembership(paid_membership, bool(bought_membership)),
         referral_code=referral_code,
     )
 
@@ -130,6 +132,11 @@ def _member_query() -> Select[Any]:
         )
         .scalar_subquery()
     )
+    bought_membership = (
+        select(MembershipPurchase.id)
+        .where(of_customer(MembershipPurchase), MembershipPurchase.paid_at.is_not(None))
+        .exists()
+    )
     return (
         select(
             Shop,
@@ -142,6 +149,7 @@ def _member_query() -> Select[Any]:
             available,
             pending,
             head_start,
+            bought_membership,
         )
         .select_from(Shop)
         .outerjoin(
@@ -176,9 +184,7 @@ def member_view(session: Session, member: Member, locale: str) -> dict[str, Any]
         "points_pending": balance.pending,
         "stamps": stamp_card(session, member),
         "tier": tier_view(progress, texts, currency, language),
-        "membership": membership_json(
-            session, shop, customer, stored=lambda: member.paid_membership
-        ),
+        "membership": membership_json(session, shop, customer, known=member.membership),
         "perks": shopper_perks_json(session, shop, customer, progress.tier),
         "rewards": [
             {**reward_json(reward, texts, currency, language), "affordable": affordable}
@@ -236,19 +242,27 @@ def tier_view(
 
 def open_codes(session: Session, shop: Shop, customer: Customer) -> list[dict[str, Any]]:
     """The shopper's issued codes not used yet and not expired, newest first."""
-    now = utcnow()
     codes = session.scalars(
+        _open_codes_query(), {"shop_id": shop.id, "customer_id": customer.id, "now": utcnow()}
+    )
+    return [code_json(code) for code in codes]
+
+
+@cache
+def _open_codes_query() -> Select[IssuedCode]:
+    # Built once, values bound at execution: building it cost more than sending it.
+    now = bindparam("now", type_=IssuedCode.ends_at.type)
+    return (
         select(IssuedCode)
         .where(
-            IssuedCode.shop_id == shop.id,
-            IssuedCode.customer_id == customer.id,
+            IssuedCode.shop_id == bindparam("shop_id"),
+            IssuedCode.customer_id == bindparam("customer_id"),
             IssuedCode.status == ISSUED,
             (IssuedCode.ends_at.is_(None)) | (IssuedCode.ends_at > now),
         )
         .order_by(IssuedCode.id.desc())
         .limit(OPEN_CODES)
     )
-    return [code_json(code) for code in codes]
 
 
 def code_json(code: IssuedCode) -> dict[str, Any]:
@@ -264,22 +278,9 @@ def orders_awaiting_feedback(
     session: Session, shop: Shop, customer: Customer
 ) -> list[dict[str, Any]]:
     """Recent paid orders of the shopper that have no survey answer yet, newest first."""
-    answered = select(SurveyResponse.shopify_order_id).where(
-        SurveyResponse.shop_id == shop.id, SurveyResponse.customer_id == customer.id
-    )
     orders = session.scalars(
-        select(Order)
-        .where(
-            Order.shop_id == shop.id,
-            Order.customer_id == customer.id,
-            Order.paid_at.is_not(None),
-            Order.paid_at > utcnow() - FEEDBACK_WINDOW,
-            Order.cancelled_at.is_(None),
-            Order.test.is_(False),
-            Order.shopify_order_id.not_in(answered),
-        )
-        .order_by(Order.paid_at.desc())
-        .limit(FEEDBACK_ORDERS)
+        _awaiting_feedback_query(),
+        {"shop_id": shop.id, "customer_id": customer.id, "since": utcnow() - FEEDBACK_WINDOW},
     )
     return [
         {
@@ -288,6 +289,30 @@ def orders_awaiting_feedback(
         }
         for order in orders
     ]
+
+
+@cache
+def _awaiting_feedback_query() -> Select[Order]:
+    # Built once, values bound at execution: building it cost more than sending it.
+    shop_id: BindParameter[int] = bindparam("shop_id")
+    customer_id: BindParameter[int] = bindparam("customer_id")
+    answered = select(SurveyResponse.shopify_order_id).where(
+        SurveyResponse.shop_id == shop_id, SurveyResponse.customer_id == customer_id
+    )
+    return (
+        select(Order)
+        .where(
+            Order.shop_id == shop_id,
+            Order.customer_id == customer_id,
+            Order.paid_at.is_not(None),
+            Order.paid_at > bindparam("since", type_=Order.paid_at.type),
+            Order.cancelled_at.is_(None),
+            Order.test.is_(False),
+            Order.shopify_order_id.not_in(answered),
+        )
+        .order_by(Order.paid_at.desc())
+        .limit(FEEDBACK_ORDERS)
+    )
 
 
 def history(
