@@ -38,7 +38,7 @@ from benchmarks.common import (
     server,
 )
 from shopify_loyalty.inbox.models import WebhookEvent
-from shopify_loyalty.serving.gunicorn_server import DEFAULT_THREADS, default_workers
+from shopify_loyalty.serving.capacity import DEFAULT_THREADS, default_workers
 from shopify_loyalty.shopify.signatures import webhook_signature
 
 TARGET_SHARE_OF_LIMIT = 0.5

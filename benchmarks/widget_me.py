@@ -32,7 +32,7 @@ from benchmarks.common import (
 from benchmarks.dataset import ensure_dataset
 from shopify_loyalty.demo.proxy_signing import signed_query
 from shopify_loyalty.services import Services
-from shopify_loyalty.serving.gunicorn_server import DEFAULT_THREADS, default_workers
+from shopify_loyalty.serving.capacity import DEFAULT_THREADS, default_workers
 from shopify_loyalty.settings import load_settings
 
 TARGET_P99_MS = 25.0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from shopify_loyalty.errors import register_error_handlers
-from shopify_loyalty.plain_numbers import IdConverter
+from shopify_loyalty.error_responses import register_error_handlers
+from shopify_loyalty.id_converter import IdConverter
 from shopify_loyalty.services import EXTENSION_KEY, Services, close_request_session
 from shopify_loyalty.settings import Settings, load_settings
 from shopify_loyalty.storable_input import register_storable_input

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import signal
@@ -12,13 +13,33 @@ from typing import TYPE_CHECKING
 import click
 from sqlalchemy import select
 
-from shopify_loyalty.imports.cli import backfill_command, import_points_command
-from shopify_loyalty.serving.gunicorn_server import DEFAULT_THREADS
+from shopify_loyalty.serving.capacity import DEFAULT_THREADS, default_workers
 from shopify_loyalty.settings import Settings, SettingsError, load_settings
-from shopify_loyalty.standin.cli import standin_command
 
 if TYPE_CHECKING:
     from shopify_loyalty.services import Services
+
+# Commands defined elsewhere, imported only when run or listed: a worker or a migration
+# needs neither the stand-in (a whole fake Shopify) nor the importers.
+COMMANDS_ELSEWHERE = {
+    "standin": "shopify_loyalty.standin.cli:standin_command",
+    "backfill": "shopify_loyalty.imports.cli:backfill_command",
+    "import-points": "shopify_loyalty.imports.cli:import_points_command",
+}
+
+
+class LoyaltyCommands(click.Group):
+    """The command group, with the commands of ``COMMANDS_ELSEWHERE`` loaded on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS_ELSEWHERE})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS_ELSEWHERE and cmd_name not in self.commands:
+            module, name = COMMANDS_ELSEWHERE[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), name)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 def _settings(demo: bool = False) -> Settings:
@@ -34,7 +55,7 @@ def _services() -> Services:
     return Services.from_settings(_settings())
 
 
-@click.group()
+@click.group(cls=LoyaltyCommands)
 @click.option("--verbose", is_flag=True, help="Log at debug level.")
 def main(verbose: bool) -> None:
     """Loyalty for Shopify shops."""
@@ -93,7 +114,7 @@ def serve(
 
         run_simple(host, port, create_app(settings), threaded=True, use_reloader=False)
         return
-    from shopify_loyalty.serving.gunicorn_server import LoyaltyServer, default_workers
+    from shopify_loyalty.serving.gunicorn_server import LoyaltyServer
 
     LoyaltyServer(
         settings,
@@ -289,8 +310,3 @@ def events_prune() -> None:
     click.echo(
         f"deleted {pruned.events} events and {pruned.jobs} jobs that ended over {days} days ago"
     )
-
-
-main.add_command(standin_command)
-main.add_command(backfill_command)
-main.add_command(import_points_command)

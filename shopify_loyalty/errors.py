@@ -1,20 +1,17 @@
 """Domain errors and the one JSON error shape every API answers with.
 
-Domain code raises these; :func:`register_error_handlers` maps them to HTTP statuses with
-``{"error": code, "message": text, "field": name-or-null}``.
+Domain code raises these; ``error_responses`` maps them to HTTP statuses with
+``{"error": code, "message": text, "field": name-or-null}``. Nothing here needs the web
+framework: the workers raise and catch the same errors without loading it.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
-from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 # Seconds a caller (Shopify retrying a webhook, a browser) should wait while the database is
 # unreachable or locked.
@@ -71,38 +68,6 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
     return {"error": code, "message": message, "field": field}
 
 
-def json_response(
-    body: dict[str, Any], status: int, headers: dict[str, str] | None = None
-) -> Response:
-    """A JSON answer, built without Flask (the webhook receiver also answers outside it)."""
-    return Response(json_bytes(body), status, headers, mimetype="application/json")
-
-
 def json_bytes(body: dict[str, Any]) -> bytes:
     """The body of every JSON answer: compact, one line."""
     return (json.dumps(body, separators=(",", ":")) + "\n").encode()
-
-
-def error_response(error: Exception, log: logging.Logger) -> Response:
-    """The answer to an error a request raised: its status and the one JSON error shape."""
-    if isinstance(error, LoyaltyError):
-        return json_response(error_body(error.code, error.message, error.field), error.status)
-    if isinstance(error, HTTPException):
-        code = (error.name or "error").lower().replace(" ", "_")
-        return json_response(error_body(code, error.description or error.name), error.code or 500)
-    if isinstance(error, DATABASE_UNAVAILABLE):
-        log.warning("database unavailable: %s", type(error).__name__)
-        body = error_body(
-            "database_unavailable", "The database cannot be reached; try again shortly."
-        )
-        return json_response(body, 503, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
-    log.exception("unexpected error", exc_info=error)
-    return json_response(error_body("internal_error", "Something went wrong on our side."), 500)
-
-
-def register_error_handlers(app: Flask) -> None:
-    def handle(error: Exception) -> Response:
-        return error_response(error, app.logger)
-
-    for kind in (LoyaltyError, HTTPException, *DATABASE_UNAVAILABLE, Exception):
-        app.register_error_handler(kind, handle)

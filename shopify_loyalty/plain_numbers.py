@@ -6,8 +6,6 @@ refuses or reads unexpectedly; and an id longer than a 64-bit integer cannot be 
 
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter
-
 MAX_DIGITS = 19
 LARGEST_ID = 2**63 - 1
 
@@ -23,12 +21,3 @@ def plain_number(text: str, max_digits: int = MAX_DIGITS) -> int | None:
         return None
     number = int(text)
     return number if number <= LARGEST_ID else None
-
-
-class IdConverter(IntegerConverter):
-    """Flask's ``<int:...>`` limited to what a 64-bit id column holds: a larger number in a
-    path is a 404, not a database overflow."""
-
-    def __init__(self, map: object, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("max", LARGEST_ID)
-        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.crypto import TokenCipher
@@ -76,13 +75,21 @@ class Services:
         self._redis = None
 
 
+# Flask is imported where a request needs it: the workers and the commands load this module
+# without the web framework.
+
+
 def current_services() -> Services:
+    from flask import current_app
+
     services: Services = current_app.extensions[EXTENSION_KEY]
     return services
 
 
 def request_session() -> Session:
     """The request's database session, closed (and rolled back if open) at teardown."""
+    from flask import g
+
     if "db_session" not in g:
         g.db_session = current_services().db.sessions()
     session: Session = g.db_session
@@ -90,6 +97,8 @@ def request_session() -> Session:
 
 
 def close_request_session(_error: BaseException | None = None) -> None:
+    from flask import g
+
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()

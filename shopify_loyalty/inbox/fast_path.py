@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
-from shopify_loyalty.errors import error_response, json_bytes
+from shopify_loyalty.error_responses import error_response
+from shopify_loyalty.errors import json_bytes
 from shopify_loyalty.inbox.receiver import WEBHOOK_PATHS, receive_delivery
 from shopify_loyalty.storable_input import unstorable_parameter_error
 

@@ -15,7 +15,8 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_content_length, get_input_stream
 
-from shopify_loyalty.errors import error_body, json_response
+from shopify_loyalty.error_responses import json_response
+from shopify_loyalty.errors import error_body
 from shopify_loyalty.inbox.store import Delivery, parse_json_object
 from shopify_loyalty.services import Services, current_services
 from shopify_loyalty.shopify.signatures import is_valid_shop_domain, verify_webhook

@@ -10,7 +10,6 @@ it elsewhere).
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import Any
 
 from flask import Flask
@@ -22,17 +21,6 @@ from shopify_loyalty.settings import Settings
 
 GRACEFUL_TIMEOUT_SECONDS = 20
 REQUEST_TIMEOUT_SECONDS = 30
-
-
-# Threads per web process. A request mostly waits (for PostgreSQL, for Shopify), and the
-# webhook receiver stores the deliveries that arrive together in one commit, so many threads
-# in few processes serve more than many processes of few threads.
-DEFAULT_THREADS = 16
-
-
-def default_workers() -> int:
-    """One web process per core plus one: each has ``DEFAULT_THREADS`` threads."""
-    return (os.cpu_count() or 1) + 1
 
 
 def runs_inbox_worker_process(settings: Settings) -> bool:
