@@ -169,10 +169,10 @@ def beat() -> None:
     periodic work. Run exactly one, or use ``worker --beat`` on one machine."""
     from shopify_loyalty.workers.commands import run_celery_beat
 
-    services = _services()
-    if not services.settings.redis_url:
+    settings = _settings()
+    if not settings.redis_url:
         raise click.ClickException("beat needs REDIS_URL (without it `worker` does this work)")
-    run_celery_beat(services)
+    run_celery_beat(settings)
 
 
 @main.command()

@@ -52,6 +52,34 @@ def test_the_command_line_loads_no_command_before_it_runs() -> None:
     assert of(NOT_FOR_WORKERS + NOT_FOR_EVERY_COMMAND, modules) == []
 
 
+def test_a_worker_loads_everything_its_tasks_run_and_nothing_of_the_web_app() -> None:
+    modules = loaded_after(
+        "import shopify_loyalty.cli",
+        "from shopify_loyalty.inbox.worker import InboxWorker",
+        "from shopify_loyalty.workers.commands import run_celery_worker",
+        "from shopify_loyalty.workers.tasks import load_task_modules",
+        "load_task_modules()",
+    )
+
+    assert of(NOT_FOR_WORKERS, modules) == []
+    assert "shopify_loyalty.program_events.consumers" in modules
+    assert "shopify_loyalty.outbound_webhooks.deliveries" in modules
+    assert "shopify_loyalty.workers.sweeper" in modules
+
+
+def test_beat_loads_none_of_the_code_its_tasks_run() -> None:
+    modules = loaded_after(
+        "import shopify_loyalty.cli",
+        "from shopify_loyalty.workers.commands import run_celery_beat",
+        "from shopify_loyalty.workers.celery_app import make_celery",
+        "make_celery('redis://127.0.0.1:6379/0')",
+    )
+
+    assert of(NOT_FOR_WORKERS, modules) == []
+    assert of(("shopify_loyalty.inbox.worker", "shopify_loyalty.jobs.periodic"), modules) == []
+    assert of(("webhooks", "shopify_loyalty.points"), modules) == []
+
+
 def test_the_wsgi_app_loads_from_the_package_only_when_asked_for() -> None:
     modules = loaded_after(
         "import shopify_loyalty",

@@ -15,6 +15,7 @@ ENTRY_POINTS = (
     "shopify_loyalty.cli",
     "shopify_loyalty.inbox.worker",
     "shopify_loyalty.workers.celery_app",
+    "shopify_loyalty.workers.commands",
     "shopify_loyalty.workers.tasks",
     "shopify_loyalty.standin.app",
 )

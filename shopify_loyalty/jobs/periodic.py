@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from shopify_loyalty.affiliates.periodic import run_periodic as affiliates_periodic
 from shopify_loyalty.db import utcnow
+from shopify_loyalty.jobs.periodic_areas import AREA_NAMES
 from shopify_loyalty.jobs.queue import enqueue, job
 from shopify_loyalty.metafields.periodic import run_periodic as metafields_periodic
 from shopify_loyalty.notifications.periodic import run_periodic as notifications_periodic
@@ -48,8 +49,8 @@ AREAS: dict[str, Area] = {
     "notifications": notifications_periodic,
     "program_events": program_events_periodic,
 }
-# Areas that tell what the others recorded; beat queues them in the second half-hour.
-LATE_AREAS = frozenset({"notifications", "program_events"})
+if tuple(AREAS) != AREA_NAMES:
+    raise RuntimeError("jobs.periodic_areas must name the areas of AREAS, in their order")
 
 
 def area_kind(area: str) -> str:

@@ -14,11 +14,12 @@ from typing import Any
 
 from celery.schedules import crontab
 
+from shopify_loyalty.jobs.periodic_areas import AREA_NAMES, LATE_AREAS
+
 SWEEP_SECONDS = 5.0
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    from shopify_loyalty.jobs.periodic import AREAS, LATE_AREAS
     from shopify_loyalty.workers.dispatch import PERIODIC_TASK, PRUNE_TASK, SWEEP_TASK
 
     schedule: dict[str, dict[str, Any]] = {
@@ -29,7 +30,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "options": {"expires": 3000},
         },
     }
-    for area in AREAS:
+    for area in AREA_NAMES:
         schedule[f"periodic.{area}"] = {
             "task": PERIODIC_TASK,
             "schedule": crontab(minute="30-55/5" if area in LATE_AREAS else "*/5"),

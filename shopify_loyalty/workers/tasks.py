@@ -5,6 +5,7 @@ retried later) does nothing."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import uuid
@@ -13,8 +14,11 @@ from celery import Celery
 from celery.signals import worker_process_init
 
 from shopify_loyalty.inbox.worker import InboxWorker, backoff_delay
+from shopify_loyalty.jobs.periodic import queue_periodic_work
+from shopify_loyalty.jobs.registry import load_job_modules
 from shopify_loyalty.jobs.runner import claim_job, run_job
 from shopify_loyalty.monitoring.heartbeats import beat
+from shopify_loyalty.retention import prune_as_configured
 from shopify_loyalty.services import Services
 from shopify_loyalty.workers.dispatch import (
     EVENT_TASK,
@@ -25,8 +29,21 @@ from shopify_loyalty.workers.dispatch import (
     SWEEP_TASK,
     CeleryDispatcher,
 )
+from shopify_loyalty.workers.sweeper import sweep
 
 log = logging.getLogger(__name__)
+
+# What applying an event imports on first use (to break import cycles), beyond the modules
+# of the jobs.
+IMPORTED_ON_FIRST_USE = ("shopify_loyalty.program_events.consumers",)
+
+
+def load_task_modules() -> None:
+    """Import everything the tasks run, which they would otherwise import on first use: a
+    worker does it before forking, so that no child imports it again on its first task."""
+    load_job_modules()
+    for module in IMPORTED_ON_FIRST_USE:
+        importlib.import_module(module)
 
 
 class _ProcessWorker:
@@ -78,8 +95,6 @@ def register_tasks(app: Celery, services: Services) -> None:
 
     @app.task(name=SWEEP_TASK, ignore_result=True)
     def sweep_left_behind() -> dict[str, int]:
-        from shopify_loyalty.workers.sweeper import sweep
-
         process.inbox()
         # The sweep runs every few seconds on some worker: its heartbeat tells /healthz
         # that Celery workers are alive.
@@ -91,13 +106,9 @@ def register_tasks(app: Celery, services: Services) -> None:
 
     @app.task(name=PRUNE_TASK, ignore_result=True)
     def prune_finished() -> dict[str, int]:
-        from shopify_loyalty.retention import prune_as_configured
-
         pruned = prune_as_configured(services)
         return {"events": pruned.events, "jobs": pruned.jobs}
 
     @app.task(name=PERIODIC_TASK, ignore_result=True)
     def queue_periodic(area: str) -> int:
-        from shopify_loyalty.jobs.periodic import queue_periodic_work
-
         return queue_periodic_work(services, area=area)

@@ -113,13 +113,16 @@ def celery_sender(celery_app_server: LiveServer) -> WebhookSender:
 
 
 class WorkerProcess:
-    """``shopify-loyalty worker`` in a subprocess with its own process group."""
+    """``shopify-loyalty worker`` (or ``command``, such as ``beat``) in a subprocess with its
+    own process group."""
 
-    def __init__(self, environ: dict[str, str], log: Path, *args: str) -> None:
+    def __init__(
+        self, environ: dict[str, str], log: Path, *args: str, command: str = "worker"
+    ) -> None:
         self.log = log
         self._handle = log.open("wb")
         self.process = subprocess.Popen(  # noqa: S603  (our own console script)
-            [str(COMMAND), "worker", *args],
+            [str(COMMAND), command, *args],
             env=environ,
             stdout=self._handle,
             stderr=subprocess.STDOUT,
