@@ -117,11 +117,12 @@ def test_member_and_admin_views_send_as_many_statements_for_a_long_history(
 
 
 # What the widget's ``/me`` sends (SQLite's BEGIN IMMEDIATE is a statement of its own):
-# the shop with the shopper and each row they have at most one of, the settings, and one
-# query for each list (a shopper who never bought a membership has no periods to read); a
-# first visit also makes the referral code and queues its friend discount, one INSERT each.
-ME_FIRST_VISIT = 12
-ME_RETURNING = 10
+# the shop with the shopper, each row they have at most one of and their audiences, the
+# settings, and one query for each list (a shopper who never bought a membership has no
+# periods to read); a first visit also makes the referral code and queues its friend
+# discount, one INSERT each.
+ME_FIRST_VISIT = 11
+ME_RETURNING = 9
 
 
 def test_a_shoppers_first_visit_and_every_later_one_send_a_fixed_few_statements(

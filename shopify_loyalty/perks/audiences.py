@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
@@ -183,6 +183,17 @@ def _audiences_query() -> Select[str]:
     return select(AudienceMember.audience).where(
         AudienceMember.shop_id == bindparam("shop_id"),
         AudienceMember.customer_id == bindparam("customer_id"),
+    )
+
+
+def audiences_column(shop_id: Any, customer_id: Any) -> Any:
+    """The audiences of the customer ``customer_id`` names (a column of an enclosing query),
+    as one scalar subquery of their names joined as :func:`join_audiences` joins them (null
+    for none): for a query that reads them with other rows of the customer."""
+    return (
+        select(func.aggregate_strings(AudienceMember.audience, ","))
+        .where(AudienceMember.shop_id == shop_id, AudienceMember.customer_id == customer_id)
+        .scalar_subquery()
     )
 
 

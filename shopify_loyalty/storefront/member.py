@@ -23,7 +23,7 @@ from shopify_loyalty.orders.models import Order
 from shopify_loyalty.paid_membership.models import MembershipPurchase, PaidMembership
 from shopify_loyalty.paid_membership.status import KnownMembership
 from shopify_loyalty.paid_membership.views import membership_json, shopper_perks_json
-from shopify_loyalty.perks.audiences import audiences_of
+from shopify_loyalty.perks.audiences import audiences_column, split_audiences
 from shopify_loyalty.perks.storefront import early_access_windows, member_offers
 from shopify_loyalty.points.ledger import Balance, balance_columns, recent_entries
 from shopify_loyalty.points.models import CustomerBirthday, LedgerEntry
@@ -63,8 +63,8 @@ def shopper(session: Session, shop: Shop, shopify_customer_id: int) -> Customer:
 
 @dataclass(frozen=True)
 class Member:
-    """The shopper with the rows they have at most one of, and their balance, as one query
-    read them (see :func:`read_member`)."""
+    """The shopper with the rows they have at most one of, their balance and their
+    audiences, as one query read them (see :func:`read_member`)."""
 
     shop: Shop
     customer: Customer
@@ -75,6 +75,7 @@ class Member:
     head_start_stamps: int  # of the open card, as given
     membership: KnownMembership
     referral_code: ReferralCode | None
+    audiences: frozenset[str]  # as of the last refresh
 
 
 def read_member(session: Session, shop_domain: str, shopify_customer_id: int) -> Member:
@@ -99,6 +100,7 @@ def read_member(session: Session, shop_domain: str, shopify_customer_id: int) ->
         pending,
         head_start,
         bought_membership,
+        audiences,
     ) = found
     return Member(
         shop=shop,
@@ -110,6 +112,7 @@ def read_member(session: Session, shop_domain: str, shopify_customer_id: int) ->
         head_start_stamps=int(head_start or 0),
         membership=KnownMembership(paid_membership, bool(bought_membership)),
         referral_code=referral_code,
+        audiences=frozenset(split_audiences(audiences or "")),
     )
 
 
@@ -150,6 +153,7 @@ def _member_query() -> Select[Any]:
             pending,
             head_start,
             bought_membership,
+            audiences_column(Shop.id, Customer.id),
         )
         .select_from(Shop)
         .outerjoin(
@@ -176,7 +180,7 @@ def member_view(session: Session, member: Member, locale: str) -> dict[str, Any]
     referrals = load(session, shop, ReferralConfig)
     birthday = member.birthday
     progress = progress_of_membership(session, shop, customer, member.tier)
-    audiences = audiences_of(session, shop, customer)
+    audiences = set(member.audiences)
     now = utcnow()
     return {
         "locale": language,
