@@ -1,5 +1,6 @@
-"""A Celery worker freezes the application it loaded and collects less often (in a fresh
-interpreter: freezing the test run's own objects would keep them all alive)."""
+"""A Celery worker, and a web process, freeze the application they loaded and collect less
+often (in a fresh interpreter: freezing the test run's own objects would keep them all
+alive)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,21 @@ def test_the_loaded_application_is_frozen_and_collections_are_spaced_out() -> No
     assert state["frozen"] > 10_000  # the imported application
     assert tuple(state["thresholds"]) == THRESHOLDS
     assert THRESHOLDS[0] > 700
+
+
+WEB_PROCESS = """
+import gc, json
+from shopify_loyalty.serving.gunicorn_server import gunicorn_options
+options = gunicorn_options(host="127.0.0.1", port=8000, workers=1, threads=1)
+import shopify_loyalty.app  # what a web process has loaded when gunicorn calls the hook
+options["post_worker_init"](None)
+print(json.dumps({"frozen": gc.get_freeze_count(), "thresholds": gc.get_threshold()}))
+"""
+
+
+def test_a_web_process_settles_its_collector_once_the_app_is_loaded() -> None:
+    finished = run_python("-c", WEB_PROCESS)
+    assert finished.returncode == 0, finished.stderr
+    state = json.loads(finished.stdout)
+    assert state["frozen"] > 10_000
+    assert tuple(state["thresholds"]) == THRESHOLDS

@@ -18,6 +18,7 @@ from gunicorn.arbiter import Arbiter
 
 from shopify_loyalty.serving.inbox_process import InboxWorkerProcess
 from shopify_loyalty.settings import Settings
+from shopify_loyalty.workers.collector import settle_collector
 
 GRACEFUL_TIMEOUT_SECONDS = 20
 REQUEST_TIMEOUT_SECONDS = 30
@@ -45,7 +46,15 @@ def gunicorn_options(
         # gunicorn 25+ opens a control socket in the home folder; nothing here uses it,
         # and two servers on one machine would fight over it.
         "control_socket_disable": True,
+        "post_worker_init": settle_loaded_process,
     }
+
+
+def settle_loaded_process(_worker: Any) -> None:
+    """Once a web process has loaded the app: its collector set as a worker's is, so the
+    requests' short-lived objects are not paid for with walks of the whole application
+    (the slowest requests were those a full collection landed in)."""
+    settle_collector()
 
 
 def apply_options(config: Any, options: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""The garbage collector of a Celery worker, set for applying batches of events.
+"""The garbage collector of a Celery worker (set for applying batches of events) and of a
+web process.
 
 Applying a batch of paid orders makes and drops thousands of short-lived objects (rows read
 back, statements' parameters, payloads). CPython's cyclic collector runs after every 700 net
@@ -7,6 +8,8 @@ whole loaded application: about 570 collections for a thousand paid orders. Noth
 worker makes forms cycles that must be freed at once (reference counting frees the rest),
 so the application loaded before the fork is frozen (never walked again, and its pages stay
 shared with the children) and the youngest generation is collected ten times less often.
+A web process, which loads the app after gunicorn forks it, does the same once loaded: a
+request makes short-lived objects the same way.
 """
 
 from __future__ import annotations
