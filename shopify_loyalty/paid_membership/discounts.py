@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.jobs.queue import enqueue
 from shopify_loyalty.paid_membership import PAID_MEMBER_TAG
 from shopify_loyalty.paid_membership.rules import MembershipConfig
-from shopify_loyalty.programs.config import load
-from shopify_loyalty.programs.models import ProgramConfig
+from shopify_loyalty.programs.config import load, section_version
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.install import admin_client
 from shopify_loyalty.shops.models import Shop
@@ -53,12 +52,7 @@ def membership_discounts(config: MembershipConfig) -> SegmentDiscounts:
 
 
 def sync_key(session: Session, shop: Shop, suffix: str = "") -> str:
-    version = session.scalar(
-        select(ProgramConfig.version).where(
-            ProgramConfig.shop_id == shop.id, ProgramConfig.section == MembershipConfig.section
-        )
-    )
-    return f"{SYNC}:v{version or 0}{suffix}"
+    return f"{SYNC}:v{section_version(session, shop, MembershipConfig)}{suffix}"
 
 
 def queue_membership_discounts_sync(session: Session, shop: Shop) -> None:

@@ -33,8 +33,7 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.jobs.queue import enqueue
-from shopify_loyalty.programs.config import load
-from shopify_loyalty.programs.models import ProgramConfig
+from shopify_loyalty.programs.config import load, section_version
 from shopify_loyalty.services import Services
 from shopify_loyalty.shopify.admin_client import AdminClient, raise_for_user_errors
 from shopify_loyalty.shops.install import admin_client
@@ -126,12 +125,7 @@ def shipping_code(level: TierLevel) -> str:
 
 def program_sync_key(session: Session, shop: Shop, suffix: str = "") -> str:
     """The job key of the tier program sync for the current version of the settings."""
-    version = session.scalar(
-        select(ProgramConfig.version).where(
-            ProgramConfig.shop_id == shop.id, ProgramConfig.section == TierConfig.section
-        )
-    )
-    return f"tiers.sync_program:v{version or 0}{suffix}"
+    return f"tiers.sync_program:v{section_version(session, shop, TierConfig)}{suffix}"
 
 
 def queue_program_sync(session: Session, shop: Shop) -> None:
