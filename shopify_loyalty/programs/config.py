@@ -190,10 +190,8 @@ def stored_sections(session: Session, shop: Shop) -> dict[str, str]:
 def section_version(session: Session, shop: Shop, cls: type[S]) -> int:
     """How many times the merchant has saved the section (0: never): read with the
     sections, so a job keyed on it costs no query of its own."""
+    stored_sections(session, shop)  # reads the versions with the sections, once
     versions: dict[int, dict[str, int]] = transaction_memo(session, VERSIONS_MEMO)
-    if shop.id not in versions:
-        transaction_memo(session, SECTIONS_MEMO).pop(shop.id, None)
-        stored_sections(session, shop)
     return versions[shop.id].get(cls.section, 0)
 
 
@@ -214,7 +212,6 @@ def save(session: Session, shop: Shop, cls: type[S], changes: Mapping[str, Any])
     session.flush()
     stored_sections(session, shop)[cls.section] = row.data
     versions: dict[int, dict[str, int]] = transaction_memo(session, VERSIONS_MEMO)
-    if shop.id in versions:
-        versions[shop.id][cls.section] = row.version
+    versions[shop.id][cls.section] = row.version
     transaction_memo(session, LOADED_MEMO).pop((shop.id, cls), None)
     return updated
