@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -166,6 +167,14 @@ def test_proxy_requests_with_forged_or_stale_signatures_are_401(
 
 
 def forged_tokens() -> dict[str, str]:
+    # Forged on purpose: another algorithm with the app's secret, or a short wrong secret.
+    # PyJWT's advice on key length is for signers, not for tokens made to be refused.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        return _forged_tokens()
+
+
+def _forged_tokens() -> dict[str, str]:
     now = int(time.time())
     signed = lambda body, **kw: jwt.encode(body, API_SECRET, **kw)  # noqa: E731
     header_none = b64url({"alg": "none", "typ": "JWT"})
