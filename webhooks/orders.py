@@ -6,6 +6,7 @@ cancellation applied while the order's paid event is still in flight is never mi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,10 +19,20 @@ from shopify_loyalty.affiliates.attribution import (
     settle_affiliate_order,
 )
 from shopify_loyalty.customers.models import Customer
-from shopify_loyalty.customers.records import CustomerDetails, record_customer
+from shopify_loyalty.customers.records import (
+    CustomerDetails,
+    create_customers_ahead,
+    record_customer,
+)
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.inbox.context import Handler, InvalidPayload, WebhookContext
-from shopify_loyalty.orders.records import PaidOrder, find_order, record_paid_order, record_refund
+from shopify_loyalty.orders.records import (
+    PaidOrder,
+    find_order,
+    insert_paid_orders_ahead,
+    record_paid_order,
+    record_refund,
+)
 from shopify_loyalty.paid_membership.perks import best_points_multiplier
 from shopify_loyalty.points.earning import credit_order, take_back_cancellation, take_back_refund
 from shopify_loyalty.points.locks import serialize_order_events
@@ -51,20 +62,7 @@ def order_paid(ctx: WebhookContext) -> None:
     order_id = payloads.shopify_id(payload, "id")
     serialize_order_events(ctx.session, ctx.shop, order_id)
     customer = order_customer(ctx)
-    paid = PaidOrder(
-        shopify_order_id=order_id,
-        customer=customer,
-        name=payloads.text(payload, "name", 64),
-        currency=order_currency(ctx),
-        subtotal=order_subtotal(payload),
-        total_price=shop_money(payload, "total_price_set", "total_price"),
-        discount_codes=discount_codes(payload),
-        test=bool(payload.get("test", False)),
-        source_name=payloads.text(payload, "source_name", 64),
-        placed_at=payloads.timestamp(payload, "created_at"),
-        paid_at=payloads.timestamp(payload, "processed_at"),
-    )
-    order = record_paid_order(ctx.session, ctx.shop, paid)
+    order = record_paid_order(ctx.session, ctx.shop, paid_order(ctx.shop, payload, customer))
     sync_refunded_subtotal(ctx.session, ctx.shop, order)
     # Reward codes used on the order are recorded for every order, guests' included.
     record_code_usage(ctx.session, ctx.shop, order)
@@ -113,6 +111,66 @@ def look_up_paid_orders(session: Session, orders: Sequence[tuple[Shop, dict[str,
     look_up_referral_codes(session, looked_up)
 
 
+def paid_order(shop: Shop, payload: dict[str, Any], customer: Customer | None) -> PaidOrder:
+    """What the paid order's payload tells of the order, ``customer``'s."""
+    return PaidOrder(
+        shopify_order_id=payloads.shopify_id(payload, "id"),
+        customer=customer,
+        name=payloads.text(payload, "name", 64),
+        currency=order_currency(shop, payload),
+        subtotal=order_subtotal(payload),
+        total_price=shop_money(payload, "total_price_set", "total_price"),
+        discount_codes=discount_codes(payload),
+        test=bool(payload.get("test", False)),
+        source_name=payloads.text(payload, "source_name", 64),
+        placed_at=payloads.timestamp(payload, "created_at"),
+        paid_at=payloads.timestamp(payload, "processed_at"),
+    )
+
+
+def record_paid_orders_ahead(
+    session: Session, orders: Sequence[tuple[Shop, dict[str, Any]]]
+) -> None:
+    """Before several paid orders are applied in one transaction (after their lookups):
+    the new customers they name and then their orders, each kind created in one statement,
+    so ``order_paid`` takes its own rows from memory instead of inserting them. Only rows an
+    order stores alone: a customer or an order that two orders of the batch name, an order
+    whose customer is stored already, and a payload that cannot be read are left to the
+    events themselves, one after the other."""
+    readable: list[tuple[Shop, dict[str, Any], int, CustomerDetails | None]] = []
+    for shop, payload in orders:
+        try:
+            order_id = payloads.shopify_id(payload, "id")
+            readable.append((shop, payload, order_id, customer_details(payload)))
+        except InvalidPayload:
+            continue
+    customers = Counter(
+        (shop.id, details.shopify_customer_id) for shop, _, _, details in readable if details
+    )
+    order_ids = Counter((shop.id, order_id) for shop, _, order_id, _ in readable)
+    alone = [
+        (shop, payload, details)
+        for shop, payload, order_id, details in readable
+        if order_ids[(shop.id, order_id)] == 1
+        and (details is None or customers[(shop.id, details.shopify_customer_id)] == 1)
+    ]
+    created = create_customers_ahead(
+        session, [(shop, details) for shop, _, details in alone if details is not None]
+    )
+    paid: list[tuple[Shop, PaidOrder]] = []
+    for shop, payload, details in alone:
+        customer = None
+        if details is not None:
+            customer = created.get((shop.id, details.shopify_customer_id))
+            if customer is None:
+                continue
+        try:
+            paid.append((shop, paid_order(shop, payload, customer)))
+        except InvalidPayload:
+            continue
+    insert_paid_orders_ahead(session, paid)
+
+
 def discount_codes(payload: dict[str, Any]) -> tuple[str, ...]:
     """The discount codes the order was placed with, as the order row keeps them."""
     return tuple(
@@ -156,7 +214,7 @@ def order_cancelled(ctx: WebhookContext) -> None:
         cancelled_at=payloads.timestamp(payload, "cancelled_at") or utcnow(),
         customer=order_customer(ctx),
         name=payloads.text(payload, "name", 64),
-        currency=order_currency(ctx),
+        currency=order_currency(ctx.shop, payload),
         subtotal=order_subtotal(payload),
         total_price=shop_money(payload, "total_price_set", "total_price"),
         test=bool(payload.get("test", False)),
@@ -173,19 +231,23 @@ def order_cancelled(ctx: WebhookContext) -> None:
 
 def order_customer(ctx: WebhookContext) -> Customer | None:
     """The order's customer, recorded or refreshed; None for a guest checkout."""
-    data = payloads.obj(ctx.payload, "customer")
+    details = customer_details(ctx.payload)
+    if details is None:
+        return None
+    return record_customer(ctx.session, ctx.shop, details)
+
+
+def customer_details(payload: dict[str, Any]) -> CustomerDetails | None:
+    """What the order's payload tells of its customer; None for a guest checkout."""
+    data = payloads.obj(payload, "customer")
     if data is None:
         return None
-    return record_customer(
-        ctx.session,
-        ctx.shop,
-        CustomerDetails(
-            shopify_customer_id=payloads.shopify_id(data, "id"),
-            email=payloads.text(data, "email", 320),
-            first_name=payloads.text(data, "first_name"),
-            last_name=payloads.text(data, "last_name"),
-            shopify_created_at=payloads.timestamp(data, "created_at"),
-        ),
+    return CustomerDetails(
+        shopify_customer_id=payloads.shopify_id(data, "id"),
+        email=payloads.text(data, "email", 320),
+        first_name=payloads.text(data, "first_name"),
+        last_name=payloads.text(data, "last_name"),
+        shopify_created_at=payloads.timestamp(data, "created_at"),
     )
 
 
@@ -216,13 +278,13 @@ def order_subtotal(payload: dict[str, Any]) -> Decimal:
     return plain
 
 
-def order_currency(ctx: WebhookContext) -> str:
-    subtotal_set = payloads.obj(ctx.payload, "subtotal_price_set") or {}
+def order_currency(shop: Shop, payload: dict[str, Any]) -> str:
+    subtotal_set = payloads.obj(payload, "subtotal_price_set") or {}
     shop_amount = subtotal_set.get("shop_money")
     code = shop_amount.get("currency_code") if isinstance(shop_amount, dict) else None
     if isinstance(code, str) and len(code) == 3:
         return code
-    return payloads.text(ctx.payload, "currency", 3) or ctx.shop.currency
+    return payloads.text(payload, "currency", 3) or shop.currency
 
 
 def refunded_goods(payload: dict[str, Any]) -> Decimal:

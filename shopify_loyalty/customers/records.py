@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -14,10 +15,18 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.transaction_memo import transaction_memo
-from shopify_loyalty.unique_rows import insert_unless_present, stored_columns, stored_object
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
+from shopify_loyalty.unique_rows import (
+    insert_all_unless_present,
+    insert_unless_present,
+    stored_columns,
+    stored_object,
+)
 
 CREATED_MEMO = "customers.created"
+# Customers created ahead for the paid orders of a batch, by (shop id, Shopify customer id):
+# each with the details it was created from, until the event about them takes it.
+CREATED_AHEAD_MEMO = lasts_the_transaction("customers.created_ahead")
 # What Shopify tells about a customer; a field it leaves out keeps what we have.
 DETAIL_FIELDS = ("email", "first_name", "last_name", "phone", "locale", "shopify_created_at")
 
@@ -48,8 +57,45 @@ def created_in_this_transaction(session: Session, customer: Customer) -> bool:
     return customer.id in transaction_memo(session, CREATED_MEMO)
 
 
+def create_customers_ahead(
+    session: Session, customers: Sequence[tuple[Shop, CustomerDetails]]
+) -> dict[tuple[int, int], Customer]:
+    """Create, in one statement, those of these customers (each named once) that are new,
+    for :func:`record_customer` to return when it is given the same details; the new ones,
+    by (shop id, Shopify customer id). Those stored already are left as they are until
+    their own event refreshes them, so the events before it see them as they were; a new
+    one is seen by none of those, which only ever look customers up by their own rows."""
+    now = utcnow()
+    rows = [
+        Customer(
+            shop_id=shop.id,
+            shopify_customer_id=details.shopify_customer_id,
+            **{field: getattr(details, field) for field in DETAIL_FIELDS},
+            deleted_at=None,
+            created_at=now,
+            updated_at=now,
+        )
+        for shop, details in customers
+    ]
+    given = {id(row): details for row, (_, details) in zip(rows, customers, strict=True)}
+    ahead = transaction_memo(session, CREATED_AHEAD_MEMO)
+    created = {}
+    for customer in insert_all_unless_present(session, rows):
+        key = (customer.shop_id, customer.shopify_customer_id)
+        ahead[key] = (customer, given[id(customer)])
+        created[key] = customer
+    return created
+
+
 def record_customer(session: Session, shop: Shop, details: CustomerDetails) -> Customer:
     """Create the customer or refresh its details; a redacted customer stays redacted."""
+    ahead = transaction_memo(session, CREATED_AHEAD_MEMO).pop(
+        (shop.id, details.shopify_customer_id), None
+    )
+    if ahead is not None and ahead[1] == details:
+        created: Customer = ahead[0]
+        transaction_memo(session, CREATED_MEMO)[created.id] = True
+        return created
     if session.get_bind().dialect.name == "postgresql":
         upserted = _upsert_customer(session, shop, details)
         if upserted is not None:

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopify_loyalty.db import utcnow
-from shopify_loyalty.inbox.batch_lookups import look_up_for_batch
+from shopify_loyalty.inbox.batch_lookups import look_up_for_batch, record_ahead_for_batch
 from shopify_loyalty.inbox.batches import BATCH_SIZE, BATCHED_TOPIC, batch_customer, batch_order
 from shopify_loyalty.inbox.claims import claim, claim_paid_orders, oldest_due
 from shopify_loyalty.inbox.context import InvalidPayload, WebhookContext
@@ -319,6 +319,14 @@ class InboxWorker:
             ),
         )
         look_up_for_batch(session, [(e.topic, shop, payloads[e.id]) for e, shop in found.values()])
+        record_ahead_for_batch(
+            session,
+            [
+                (event.topic, shop, payloads[event.id])
+                for event, shop in found.values()
+                if self._will_apply(event, shop)
+            ],
+        )
         results: list[Result] = []
         # Marked done together at the end: one statement for the batch.
         applied: list[WebhookEvent] = []
@@ -381,13 +389,10 @@ class InboxWorker:
         if event.status != PROCESSING or event.lease_owner != self.owner:
             return Result.LOST
         handler = handler_for(event.topic)
-        if shop is None or handler is None:
-            return self._finish(event, IGNORED, "shop or topic unknown at processing time")
-        if not shop.is_installed and not applies_after_uninstall(event.topic):
-            return self._finish(event, IGNORED, "shop has uninstalled the app")
-        stale = stale_reason(shop, event.topic, event.triggered_at)
-        if stale is not None:
-            return self._finish(event, IGNORED, stale)
+        skipped = self._skip_reason(event, shop)
+        if skipped is not None:
+            return self._finish(event, IGNORED, skipped)
+        assert shop is not None and handler is not None
         if payload is None:
             payload = _parsed(event.payload)
         if payload is _NOT_JSON:
@@ -409,6 +414,24 @@ class InboxWorker:
             batch.append(event)
             return Result.DONE
         return self._finish(event, DONE, None)
+
+    def _will_apply(self, event: WebhookEvent, shop: Shop | None) -> bool:
+        """Whether ``_apply_loaded`` hands the event to its handler (unless it fails)."""
+        return (
+            event.status == PROCESSING
+            and event.lease_owner == self.owner
+            and self._skip_reason(event, shop) is None
+        )
+
+    @staticmethod
+    def _skip_reason(event: WebhookEvent, shop: Shop | None) -> str | None:
+        """Why the claimed event is ignored rather than applied, or None when it is applied
+        (or was not this worker's to apply)."""
+        if shop is None or handler_for(event.topic) is None:
+            return "shop or topic unknown at processing time"
+        if not shop.is_installed and not applies_after_uninstall(event.topic):
+            return "shop has uninstalled the app"
+        return stale_reason(shop, event.topic, event.triggered_at)
 
     def _fault_pause(self, point: str, event_id: int) -> None:
         """The ``LOYALTY_FAULT_PAUSE`` test hook: wait here so a test can cut the database

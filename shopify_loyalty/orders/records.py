@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +17,7 @@ from shopify_loyalty.customers.records import created_in_this_transaction
 from shopify_loyalty.orders.models import Order, Refund
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
-from shopify_loyalty.unique_rows import insert_unless_present
+from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
 
 # What a transaction has read of orders (``find_order``) and of their refunds
 # (``points.order_facts.order_refunds``, read ahead for the paid orders of a batch; kept
@@ -29,6 +29,9 @@ INSERTED_MEMO = "orders.inserted"
 # The orders this transaction recorded paid for customers it created: customer id ->
 # {Shopify order id: order}.
 NEW_CUSTOMERS_ORDERS_MEMO = "orders.of_created_customers"
+# Orders inserted ahead for the paid orders of a batch, by (shop id, Shopify order id): each
+# with what it was recorded from, until its paid event takes it.
+INSERTED_AHEAD_MEMO = lasts_the_transaction("orders.inserted_ahead")
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,33 @@ def _orders_query() -> Select[Order]:
     )
 
 
+def insert_paid_orders_ahead(session: Session, orders: Sequence[tuple[Shop, PaidOrder]]) -> None:
+    """Insert, in one statement, those of these orders (each named once, and each paid
+    order of a customer already stored or created ahead) that are not stored yet, for
+    :func:`record_paid_order` to take when it is given the same facts."""
+    rows = []
+    for shop, paid in orders:
+        row = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
+        _fill(row, paid)
+        rows.append(row)
+    given = {id(row): paid for row, (_, paid) in zip(rows, orders, strict=True)}
+    ahead = transaction_memo(session, INSERTED_AHEAD_MEMO)
+    for order in insert_all_unless_present(session, rows):
+        ahead[(order.shop_id, order.shopify_order_id)] = (order, given[id(order)])
+
+
 def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:
     """The order row, created on its first paid delivery; later copies change nothing."""
-    # Usually the first event about the order: inserting first saves a lookup.
-    new = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
-    _fill(new, paid)
-    inserted = insert_unless_present(session, new)
+    ahead = transaction_memo(session, INSERTED_AHEAD_MEMO).pop(
+        (shop.id, paid.shopify_order_id), None
+    )
+    if ahead is not None and ahead[1] == paid:
+        inserted: Order | None = ahead[0]
+    else:
+        # Usually the first event about the order: inserting first saves a lookup.
+        new = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
+        _fill(new, paid)
+        inserted = insert_unless_present(session, new)
     if inserted is not None:
         transaction_memo(session, ORDERS_MEMO)[(shop.id, paid.shopify_order_id)] = inserted
         transaction_memo(session, INSERTED_MEMO)[(shop.id, paid.shopify_order_id)] = True
