@@ -1,16 +1,20 @@
 """Each member's referral code and link: made on first use, then never changed.
 
-A code is up to six letters of the member's first name and four random characters from an
-alphabet without look-alikes (``MARIA7K2Q``), or eight random characters when there is no
-usable name; it is unique per shop. The friend's discount code is ``FRIEND-<code>``.
-Making a code also queues the job that creates the friend's discount at Shopify.
+A code is up to six letters of the member's first name and four characters from an alphabet
+without look-alikes (``MARIA7K2Q``), or eight such characters when there is no usable name;
+it is unique per shop. The characters are derived from the shop, the shopper's Shopify id
+and the attempt, so the candidates tried for a member are the same every time: a code whose
+commit a database crash lost is made again identical on the member's next visit. The
+friend's discount code is ``FRIEND-<code>``. Making a code also queues the job that creates
+the friend's discount at Shopify.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
 from sqlalchemy import Insert, Select, bindparam, literal, or_, select
@@ -190,8 +194,8 @@ def referral_code_for(session: Session, shop: Shop, customer: Customer) -> Refer
 def make_referral_code(session: Session, shop: Shop, customer: Customer) -> ReferralCode:
     """The code of a member read without one: made now, its friend discount queued, unless a
     concurrent request made it first (then that one)."""
-    for _ in range(ATTEMPTS):
-        row = _insert_unless_taken(session, shop, customer, new_code(customer))
+    for candidate in candidate_codes(shop, customer):
+        row = _insert_unless_taken(session, shop, customer, candidate)
         if row is None:
             # Either a concurrent request made this member's code first, or (rarely) the
             # candidate is another member's or an affiliate's; the former is the answer, the
@@ -296,8 +300,25 @@ def _code_of(session: Session, shop: Shop, customer: Customer) -> ReferralCode |
     )
 
 
+def candidate_codes(shop: Shop, customer: Customer) -> Iterator[str]:
+    """The codes a member's code is chosen from, in turn: the same for the same member on
+    every call, different from one member to the next (up to six letters of the first
+    name, then characters derived from the shop, the Shopify id and the attempt)."""
+    letters = _name_letters(customer.first_name if customer.redacted_at is None else None)
+    length = RANDOM_SUFFIX if letters else RANDOM_ONLY
+    for attempt in range(ATTEMPTS):
+        seed = f"referral-code:{shop.id}:{customer.shopify_customer_id}:{attempt}"
+        number = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
+        characters = []
+        for _ in range(length):
+            number, index = divmod(number, len(CODE_ALPHABET))
+            characters.append(CODE_ALPHABET[index])
+        yield letters + "".join(characters)
+
+
 def new_code(customer: Customer) -> str:
-    """A fresh candidate code: up to five letters of the first name, then random ones."""
+    """A random code (a redacted member's replacement): eight random characters, or up to
+    six letters of the first name and four random ones."""
     letters = _name_letters(customer.first_name if customer.redacted_at is None else None)
     length = RANDOM_SUFFIX if letters else RANDOM_ONLY
     return letters + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))

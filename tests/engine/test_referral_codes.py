@@ -52,9 +52,9 @@ def customer_row(session: Session, shop: str, shopify_id: int) -> Customer:
 
 
 def candidates(monkeypatch: pytest.MonkeyPatch, *codes: str) -> None:
-    """The codes ``new_code`` comes up with, in turn."""
+    """The codes ``candidate_codes`` comes up with, in turn (one run of them for all members)."""
     given: Iterator[str] = iter(codes)
-    monkeypatch.setattr(referral_codes, "new_code", lambda customer: next(given))
+    monkeypatch.setattr(referral_codes, "candidate_codes", lambda shop, customer: given)
 
 
 def sync_jobs(session: Session, code: ReferralCode) -> int:
