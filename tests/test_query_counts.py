@@ -120,7 +120,8 @@ def test_member_and_admin_views_send_as_many_statements_for_a_long_history(
 # the shop with the shopper, each row they have at most one of and their audiences, the
 # settings, and one query for each list (a shopper who never bought a membership has no
 # periods to read); a first visit also makes the referral code and queues its friend
-# discount, one INSERT each.
+# discount, one INSERT each (and on PostgreSQL one more statement lets that commit go
+# without waiting for the disk).
 ME_FIRST_VISIT = 11
 ME_RETURNING = 9
 
@@ -138,7 +139,8 @@ def test_a_shoppers_first_visit_and_every_later_one_send_a_fixed_few_statements(
     first = statements(lambda: proxy.get("/api/me", shopper))
     again = statements(lambda: proxy.get("/api/me", shopper))
 
-    assert (first, again) == (ME_FIRST_VISIT + begin, ME_RETURNING + begin)
+    relaxed = 0 if database_url.startswith("sqlite") else 1
+    assert (first, again) == (ME_FIRST_VISIT + begin + relaxed, ME_RETURNING + begin)
 
 
 def test_every_statement_of_the_worker_proxy_and_admin_paths_can_use_an_index(

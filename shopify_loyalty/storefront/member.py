@@ -31,6 +31,7 @@ from shopify_loyalty.programs.config import load
 from shopify_loyalty.referrals.codes import link_for_code, make_referral_code
 from shopify_loyalty.referrals.models import ReferralCode
 from shopify_loyalty.referrals.rules import ReferralConfig
+from shopify_loyalty.relaxed_commit import relax_commit_if_nothing_written
 from shopify_loyalty.rewards.catalogue import rewards_catalogue
 from shopify_loyalty.rewards.models import ISSUED, IssuedCode
 from shopify_loyalty.shops.models import Shop
@@ -182,7 +183,7 @@ def member_view(session: Session, member: Member, locale: str) -> dict[str, Any]
     progress = progress_of_membership(session, shop, customer, member.tier)
     audiences = set(member.audiences)
     now = utcnow()
-    return {
+    body: dict[str, Any] = {
         "locale": language,
         "points_balance": balance.available,
         "points_pending": balance.pending,
@@ -196,18 +197,31 @@ def member_view(session: Session, member: Member, locale: str) -> dict[str, Any]
             for affordable in [reward.points_cost <= balance.available]
         ],
         "codes": open_codes(session, shop, customer),
-        "referral": referral_view(session, member) if referrals.enabled else None,
+        "referral": None,
         "birthday": birthday.birthday.isoformat() if birthday else None,
         "feedback_orders": orders_awaiting_feedback(session, shop, customer),
         "history": history(session, customer, texts, limit=HISTORY_ROWS),
         "offers": member_offers(session, shop, audiences, texts, language, now),
         "early_access": early_access_windows(session, shop, audiences, now),
     }
+    # Last, as nothing may be written after it: a first visit's referral code commits
+    # without waiting for the disk when it is the visit's only write.
+    if referrals.enabled:
+        body["referral"] = referral_view(session, member)
+    return body
 
 
 def referral_view(session: Session, member: Member) -> dict[str, str]:
-    """The member's code and link; the code is made on the member's first visit."""
-    row = member.referral_code or make_referral_code(session, member.shop, member.customer)
+    """The member's code and link; the code is made on the member's first visit.
+
+    When the code (with its friend discount's job) is the visit's only write, its commit does
+    not wait for the disk: a database crash that loses it loses the job with it, and the
+    next visit makes both again, the code identical (its candidates are the member's own,
+    see ``referrals.codes.candidate_codes``), so the code shown stays the member's code."""
+    row = member.referral_code
+    if row is None:
+        relax_commit_if_nothing_written(session)
+        row = make_referral_code(session, member.shop, member.customer)
     return {"code": row.code, "link": link_for_code(member.shop, row.code)}
 
 

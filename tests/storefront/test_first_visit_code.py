@@ -1,25 +1,29 @@
-"""A shopper's first widget visit makes their referral code, from candidates of their own:
-should a database crash lose that commit, the next visit makes the very same code, and
-queues its friend discount's job again. Over HTTP with the proxy's signatures and the real
-database."""
+"""A shopper's first widget visit makes their referral code; when the code (with its friend
+discount's job) is the visit's only write, the commit does not wait for the disk. A database
+crash may then lose both, so the next visit must make the very same code, and the job again.
+Over HTTP with the proxy's signatures and the real database."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from sqlalchemy import delete, select
+import pytest
+from sqlalchemy import delete, event, select
+from sqlalchemy.engine import Connection
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.jobs.models import Job
 from shopify_loyalty.referrals.models import ReferralCode
 from shopify_loyalty.services import Services
 from shopify_loyalty.shops.models import Shop
-from tests.conftest import OTHER_SHOP
+from tests.conftest import OTHER_SHOP, new_id
 from tests.storefront.conftest import ProxyClient
 
 Member = Callable[[int], int]
 SYNC_JOB = "referrals.sync_friend_discount"
+WROTE_CODE = "loyalty.test.wrote_referral_code"
 
 
 def code_rows(services: Services, shop: str, shopify_id: int) -> list[tuple[str, list[int]]]:
@@ -90,3 +94,73 @@ def test_shoppers_get_codes_of_their_own_in_each_shop(
 
     assert codes[0][:-4] == codes[1][:-4]
     assert len({codes[0], codes[1], elsewhere["code"]}) == 3
+
+
+@pytest.fixture
+def commit_settings(services: Services, database_url: str) -> Iterator[list[str]]:
+    """``synchronous_commit`` as each transaction that wrote a referral code committed."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a commit that does not wait for the disk is PostgreSQL's")
+    seen: list[str] = []
+
+    def statement(conn: Connection, _cursor: Any, text: str, *_: Any) -> None:
+        if text.lstrip().upper().startswith("INSERT INTO REFERRAL_CODES"):
+            conn.info[WROTE_CODE] = True
+
+    def commit(conn: Connection) -> None:
+        if conn.info.pop(WROTE_CODE, False):
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute("SHOW synchronous_commit")
+            row = cursor.fetchone()
+            assert row is not None
+            seen.append(row[0])
+
+    def rollback(conn: Connection) -> None:
+        conn.info.pop(WROTE_CODE, None)
+
+    engine = services.db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    event.listen(engine, "rollback", rollback)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+        event.remove(engine, "rollback", rollback)
+
+
+def test_a_first_visit_that_only_makes_the_code_does_not_wait_for_the_disk(
+    proxy: ProxyClient, member: Member, commit_settings: list[str]
+) -> None:
+    proxy.get("/api/program")  # the default catalogue, made on the shop's first read
+    customer = member(100)
+
+    assert proxy.get("/api/me", customer).status_code == 200
+    assert proxy.get("/api/me", customer).status_code == 200
+
+    assert commit_settings == ["off"]
+
+
+def test_a_first_visit_that_also_makes_the_default_catalogue_commits_durably(
+    proxy: ProxyClient, member: Member, commit_settings: list[str]
+) -> None:
+    customer = member(100)  # nothing read the shop's rewards yet
+
+    response = proxy.get("/api/me", customer)
+
+    assert [reward["title"] for reward in response.json()["rewards"]]
+    assert commit_settings == ["on"]
+
+
+def test_a_first_visit_that_also_stores_the_shopper_commits_durably(
+    proxy: ProxyClient, shop: str, commit_settings: list[str]
+) -> None:
+    proxy.get("/api/program")  # the default catalogue, made on the shop's first read
+    stranger = new_id()  # Shopify's customers/create has not reached us yet
+
+    response = proxy.get("/api/me", stranger)
+
+    assert response.status_code == 200
+    assert response.json()["referral"]["code"]
+    assert commit_settings == ["on"]
