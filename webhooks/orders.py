@@ -44,6 +44,7 @@ from shopify_loyalty.points.order_facts import (
     sync_refunded_subtotal,
 )
 from shopify_loyalty.program_events.telling import tell_recent_facts
+from shopify_loyalty.programs.config import load
 from shopify_loyalty.referrals import convert_referral, void_referral
 from shopify_loyalty.referrals.conversion import look_up_referral_codes
 from shopify_loyalty.referrals.models import ORDER_CANCELLED, ORDER_REFUNDED
@@ -51,6 +52,8 @@ from shopify_loyalty.rewards.usage import look_up_issued_codes, record_code_usag
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.cards import stamp_order, take_back_stamp
 from shopify_loyalty.stamps.lines import order_lines, refunded_items
+from shopify_loyalty.stamps.order_facts import record_paid_ahead
+from shopify_loyalty.stamps.rules import StampConfig
 from shopify_loyalty.tiers.membership import evaluate_tier_after_order
 from webhooks import paid_membership, payloads
 
@@ -157,7 +160,7 @@ def record_paid_orders_ahead(
     created = create_customers_ahead(
         session, [(shop, details) for shop, _, details in alone if details is not None]
     )
-    paid: list[tuple[Shop, PaidOrder]] = []
+    paid: list[tuple[Shop, dict[str, Any], PaidOrder]] = []
     for shop, payload, details in alone:
         customer = None
         if details is not None:
@@ -165,10 +168,24 @@ def record_paid_orders_ahead(
             if customer is None:
                 continue
         try:
-            paid.append((shop, paid_order(shop, payload, customer)))
+            paid.append((shop, payload, paid_order(shop, payload, customer)))
         except InvalidPayload:
             continue
-    insert_paid_orders_ahead(session, paid)
+    inserted = insert_paid_orders_ahead(session, [(shop, order) for shop, _, order in paid])
+    # Then what the stamp rule notes of each new member's order (guests and test orders
+    # collect no stamps).
+    noted = []
+    for shop, payload, facts in paid:
+        order = inserted.get((shop.id, facts.shopify_order_id))
+        if order is None or facts.customer is None or order.test:
+            continue
+        try:
+            lines = order_lines(payloads.items(payload, "line_items"))
+        except InvalidPayload:
+            continue
+        config = load(session, shop, StampConfig)
+        noted.append((shop, config, order, facts.customer, lines))
+    record_paid_ahead(session, noted)
 
 
 def discount_codes(payload: dict[str, Any]) -> tuple[str, ...]:

@@ -98,10 +98,13 @@ def _orders_query() -> Select[Order]:
     )
 
 
-def insert_paid_orders_ahead(session: Session, orders: Sequence[tuple[Shop, PaidOrder]]) -> None:
+def insert_paid_orders_ahead(
+    session: Session, orders: Sequence[tuple[Shop, PaidOrder]]
+) -> dict[tuple[int, int], Order]:
     """Insert, in one statement, those of these orders (each named once, and each paid
     order of a customer already stored or created ahead) that are not stored yet, for
-    :func:`record_paid_order` to take when it is given the same facts."""
+    :func:`record_paid_order` to take when it is given the same facts. The orders
+    inserted, by (shop id, Shopify order id)."""
     rows = []
     for shop, paid in orders:
         row = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
@@ -109,8 +112,12 @@ def insert_paid_orders_ahead(session: Session, orders: Sequence[tuple[Shop, Paid
         rows.append(row)
     given = {id(row): paid for row, (_, paid) in zip(rows, orders, strict=True)}
     ahead = transaction_memo(session, INSERTED_AHEAD_MEMO)
+    inserted = {}
     for order in insert_all_unless_present(session, rows):
-        ahead[(order.shop_id, order.shopify_order_id)] = (order, given[id(order)])
+        key = (order.shop_id, order.shopify_order_id)
+        ahead[key] = (order, given[id(order)])
+        inserted[key] = order
+    return inserted
 
 
 def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:

@@ -21,7 +21,12 @@ from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.lines import OrderLine, RefundedItems
 from shopify_loyalty.stamps.models import StampOrder
 from shopify_loyalty.stamps.rules import OrderFacts, StampConfig
-from shopify_loyalty.unique_rows import insert_unless_present
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
+from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
+
+# Rows inserted ahead for the paid orders of a batch, by (shop id, Shopify order id): each
+# with what it was noted from, until the order's stamp takes it.
+PAID_AHEAD_MEMO = lasts_the_transaction("stamps.paid_ahead")
 
 
 def locked_order_facts(session: Session, shop: Shop, shopify_order_id: int) -> StampOrder:
@@ -43,6 +48,34 @@ def locked_order_facts(session: Session, shop: Shop, shopify_order_id: int) -> S
     return row
 
 
+def record_paid_ahead(
+    session: Session,
+    orders: Sequence[tuple[Shop, StampConfig, Order, Customer, Sequence[OrderLine]]],
+) -> None:
+    """:func:`record_paid` for several paid orders (each named once) in one statement,
+    those with a row already left out; each order's :func:`record_paid` then takes its
+    row when given the same facts."""
+    rows = []
+    for shop, config, order, customer, lines in orders:
+        row = StampOrder(shop_id=shop.id, shopify_order_id=order.shopify_order_id)
+        _note_paid(row, config, order, customer, lines)
+        rows.append(row)
+    given = {
+        id(row): _noted_from(config, order, customer, lines)
+        for row, (_, config, order, customer, lines) in zip(rows, orders, strict=True)
+    }
+    ahead = transaction_memo(session, PAID_AHEAD_MEMO)
+    for row in insert_all_unless_present(session, rows):
+        ahead[(row.shop_id, row.shopify_order_id)] = (row, given[id(row)])
+
+
+def _noted_from(
+    config: StampConfig, order: Order, customer: Customer, lines: Sequence[OrderLine]
+) -> tuple[object, ...]:
+    """What :func:`_note_paid` reads, to tell whether a row noted ahead still holds."""
+    return (config, order, order.paid_at, order.subtotal, order.cancelled_at, customer, *lines)
+
+
 def record_paid(
     session: Session,
     shop: Shop,
@@ -57,6 +90,10 @@ def record_paid(
     transaction's until it commits). A row that is there already, made by a refund or a
     cancellation that came first or by an earlier delivery, is locked and filled in.
     """
+    ahead = transaction_memo(session, PAID_AHEAD_MEMO).pop((shop.id, order.shopify_order_id), None)
+    if ahead is not None and ahead[1] == _noted_from(config, order, customer, lines):
+        noted: StampOrder = ahead[0]
+        return noted
     new = StampOrder(shop_id=shop.id, shopify_order_id=order.shopify_order_id)
     _note_paid(new, config, order, customer, lines)
     inserted = insert_unless_present(session, new)

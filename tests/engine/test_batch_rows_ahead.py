@@ -1,6 +1,7 @@
 """A batch of paid orders creates its new members and inserts their orders (and guests')
-ahead, one statement a table; each event takes its own rows and leaves what it would have
-left alone: repeated customers and orders, known members and a failing event included.
+and the stamp rule's notes of them ahead, one statement a table; each event takes its own
+rows and leaves what it would have left alone: repeated customers and orders, known members
+and a failing event included.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def test_new_members_and_guests_orders_in_a_batch_are_inserted_with_one_statemen
     assert statuses(services, event_ids(services, shop)) == [DONE] * 5
     assert len([s for s in sent if s.startswith("INSERT INTO customers")]) == 1
     assert len([s for s in sent if s.startswith("INSERT INTO orders")]) == 1
+    assert len([s for s in sent if s.startswith("INSERT INTO stamp_orders")]) == 1
     assert ledger(services) == [
         (6_150_000_000_001 + n, 7_150_000_000_001 + n, 10) for n in range(4)
     ]
@@ -63,6 +65,9 @@ def test_new_members_and_guests_orders_in_a_batch_are_inserted_with_one_statemen
     assert count(services, "SELECT count(*) FROM orders WHERE customer_id IS NULL") == 1
     # Each new member's card: the head start and the order's stamp.
     assert count(services, "SELECT count(*) FROM stamp_entries") == 8
+    # The stamp rule's notes of each member's order; none of the guest's.
+    assert count(services, "SELECT count(*) FROM stamp_orders WHERE paid_at IS NOT NULL") == 4
+    assert count(services, "SELECT count(*) FROM stamp_orders") == 4
 
 
 # Nora orders twice, Otto's order comes twice, Pia is a member already whose email changed,
