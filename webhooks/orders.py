@@ -50,7 +50,11 @@ from shopify_loyalty.referrals.conversion import look_up_referral_codes
 from shopify_loyalty.referrals.models import ORDER_CANCELLED, ORDER_REFUNDED
 from shopify_loyalty.rewards.usage import look_up_issued_codes, record_code_usage
 from shopify_loyalty.shops.models import Shop
-from shopify_loyalty.stamps.cards import stamp_order, take_back_stamp
+from shopify_loyalty.stamps.cards import (
+    join_with_first_orders_ahead,
+    stamp_order,
+    take_back_stamp,
+)
 from shopify_loyalty.stamps.lines import order_lines, refunded_items
 from shopify_loyalty.stamps.order_facts import record_paid_ahead
 from shopify_loyalty.stamps.rules import StampConfig
@@ -185,7 +189,16 @@ def record_paid_orders_ahead(
             continue
         config = load(session, shop, StampConfig)
         noted.append((shop, config, order, facts.customer, lines))
-    record_paid_ahead(session, noted)
+    rows = record_paid_ahead(session, noted)
+    # And last each new member's card, joined with the order's stamp.
+    join_with_first_orders_ahead(
+        session,
+        [
+            (shop, config, customer, order, row)
+            for shop, config, order, customer, _ in noted
+            if (row := rows.get((shop.id, order.shopify_order_id))) is not None
+        ],
+    )
 
 
 def discount_codes(payload: dict[str, Any]) -> tuple[str, ...]:

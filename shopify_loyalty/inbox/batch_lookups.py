@@ -5,8 +5,9 @@ Each paid order of a batch looks up the reward, referral and affiliate codes it 
 the refunds that came before it. Read for the whole batch before its first event is
 applied, that is one query a kind instead of one per order; the domain functions then answer
 from the transaction's memos, which the writers of those rows keep true between events.
-Likewise the customer and order rows that each paid order stores first are stored for the
-whole batch in one statement a table, and each event takes its own from a memo.
+Likewise the rows a paid order of a new member stores (the member, the order, the stamp
+rule's notes of it, the stamp card and its entries) are stored for the whole batch in one
+statement a table, and each event takes its own from a memo.
 """
 
 from __future__ import annotations

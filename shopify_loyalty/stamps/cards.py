@@ -47,6 +47,7 @@ from shopify_loyalty.stamps.models import (
     TAKE_BACK,
     StampCard,
     StampEntry,
+    StampOrder,
 )
 from shopify_loyalty.stamps.order_facts import (
     facts_of,
@@ -56,9 +57,14 @@ from shopify_loyalty.stamps.order_facts import (
     record_refund,
 )
 from shopify_loyalty.stamps.rules import StampConfig, order_qualifies, reward_spec_of
+from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
 from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
 
 STAMP_CARD_SOURCE = "stamp_card"
+# New members' cards written ahead for the first orders of a batch, by customer id: the
+# card, the order's stamp (None when it earned none), whether any entry was written, and
+# what they were written from; until the order's stamp takes them.
+JOINED_AHEAD_MEMO = lasts_the_transaction("stamps.joined_ahead")
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,12 @@ def stamp_order(
     if not config.enabled:
         return None
     qualifies = order_qualifies(facts_of(facts))
-    if created_in_this_transaction(session, customer):
+    ahead = transaction_memo(session, JOINED_AHEAD_MEMO).pop(customer.id, None)
+    if ahead is not None and ahead[3] == (config, order, qualifies):
+        card, entry, written = ahead[0], ahead[1], ahead[2]
+        if written:
+            mark_metafields_stale(session, shop, customer)
+    elif created_in_this_transaction(session, customer):
         card, entry = _join_with_first_order(session, shop, customer, config, order, qualifies)
     else:
         joined = join_stamp_card(session, shop, customer, config=config)
@@ -175,19 +186,49 @@ def stamp_order(
     return entry
 
 
-def _join_with_first_order(
-    session: Session,
+def join_with_first_orders_ahead(
+    session: Session, orders: Sequence[tuple[Shop, StampConfig, Customer, Order, StampOrder]]
+) -> None:
+    """What :func:`stamp_order` writes for the first orders of members this transaction
+    created ahead (each named once, with the stamp facts noted ahead), for all of them in
+    two inserts: the entries, then the cards holding them. Nobody else can have a card of
+    theirs yet: one found all the same fails the batch, whose events are then applied one
+    at a time."""
+    now = utcnow()
+    joining = []
+    for shop, config, customer, order, facts in orders:
+        if config.enabled:
+            qualifies = order_qualifies(facts_of(facts))
+            wanted = _first_entries(shop, customer, config, order, qualifies, now)
+            joining.append((shop, config, customer, order, qualifies, wanted))
+    stored = {
+        id(entry)
+        for entry in insert_all_unless_present(
+            session, [entry for *_, wanted in joining for entry in wanted]
+        )
+    }
+    cards = []
+    for shop, _, customer, _, _, wanted in joining:
+        written = [entry for entry in wanted if id(entry) in stored]
+        cards.append(_new_card(shop, customer, written, now))
+    if len(insert_all_unless_present(session, cards)) != len(cards):
+        raise RuntimeError("a member created in this transaction had a stamp card already")
+    ahead = transaction_memo(session, JOINED_AHEAD_MEMO)
+    for card, (_, config, customer, order, qualifies, wanted) in zip(cards, joining, strict=True):
+        written = [entry for entry in wanted if id(entry) in stored]
+        stamp = next((entry for entry in written if entry.kind == ORDER), None)
+        ahead[customer.id] = (card, stamp, bool(written), (config, order, qualifies))
+
+
+def _first_entries(
     shop: Shop,
     customer: Customer,
     config: StampConfig,
     order: Order,
     qualifies: bool,
-) -> tuple[StampCard, StampEntry | None]:
-    """What :func:`join_stamp_card` and the order's stamp do for a customer this transaction
-    created, in two inserts: the entries (joining, and the order's stamp when it qualifies),
-    then the card holding them. Nobody else can have a card or entries of theirs yet; a row
-    found all the same is taken as it stands, as :func:`join_stamp_card` would."""
-    now = utcnow()
+    now: datetime,
+) -> list[StampEntry]:
+    """A new member's first entries: joining, and the order's stamp when it qualifies."""
 
     def entry(
         kind: str, stamps: int, key: str, order_id: int | None, note: str | None
@@ -216,21 +257,43 @@ def _join_with_first_order(
     if qualifies:
         order_key = f"order:{order.shopify_order_id}"
         wanted.append(entry(ORDER, 1, order_key, order.shopify_order_id, None))
-    stored = insert_all_unless_present(session, wanted)
+    return wanted
+
+
+def _new_card(
+    shop: Shop, customer: Customer, entries: Sequence[StampEntry], now: datetime
+) -> StampCard:
+    """A new member's card holding ``entries``."""
     state = CardState(card_number=1, collected=0, completed_cards=0)
-    for written in stored:
+    for written in entries:
         state = _after(state, written)
-    card = insert_unless_present(
-        session,
-        StampCard(
-            shop_id=shop.id,
-            customer_id=customer.id,
-            card_number=state.card_number,
-            collected=state.collected,
-            completed_cards=state.completed_cards,
-            updated_at=now,
-        ),
+    return StampCard(
+        shop_id=shop.id,
+        customer_id=customer.id,
+        card_number=state.card_number,
+        collected=state.collected,
+        completed_cards=state.completed_cards,
+        updated_at=now,
     )
+
+
+def _join_with_first_order(
+    session: Session,
+    shop: Shop,
+    customer: Customer,
+    config: StampConfig,
+    order: Order,
+    qualifies: bool,
+) -> tuple[StampCard, StampEntry | None]:
+    """What :func:`join_stamp_card` and the order's stamp do for a customer this transaction
+    created, in two inserts: the entries (joining, and the order's stamp when it qualifies),
+    then the card holding them. Nobody else can have a card or entries of theirs yet; a row
+    found all the same is taken as it stands, as :func:`join_stamp_card` would."""
+    now = utcnow()
+    stored = insert_all_unless_present(
+        session, _first_entries(shop, customer, config, order, qualifies, now)
+    )
+    card = insert_unless_present(session, _new_card(shop, customer, stored, now))
     if card is None:
         card = _locked_card(session, shop, customer.id)
         assert card is not None

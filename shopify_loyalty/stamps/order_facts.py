@@ -51,10 +51,10 @@ def locked_order_facts(session: Session, shop: Shop, shopify_order_id: int) -> S
 def record_paid_ahead(
     session: Session,
     orders: Sequence[tuple[Shop, StampConfig, Order, Customer, Sequence[OrderLine]]],
-) -> None:
+) -> dict[tuple[int, int], StampOrder]:
     """:func:`record_paid` for several paid orders (each named once) in one statement,
     those with a row already left out; each order's :func:`record_paid` then takes its
-    row when given the same facts."""
+    row when given the same facts. The rows inserted, by (shop id, Shopify order id)."""
     rows = []
     for shop, config, order, customer, lines in orders:
         row = StampOrder(shop_id=shop.id, shopify_order_id=order.shopify_order_id)
@@ -65,8 +65,12 @@ def record_paid_ahead(
         for row, (_, config, order, customer, lines) in zip(rows, orders, strict=True)
     }
     ahead = transaction_memo(session, PAID_AHEAD_MEMO)
+    inserted = {}
     for row in insert_all_unless_present(session, rows):
-        ahead[(row.shop_id, row.shopify_order_id)] = (row, given[id(row)])
+        key = (row.shop_id, row.shopify_order_id)
+        ahead[key] = (row, given[id(row)])
+        inserted[key] = row
+    return inserted
 
 
 def _noted_from(

@@ -1,7 +1,7 @@
-"""A batch of paid orders creates its new members and inserts their orders (and guests')
-and the stamp rule's notes of them ahead, one statement a table; each event takes its own
-rows and leaves what it would have left alone: repeated customers and orders, known members
-and a failing event included.
+"""A batch of paid orders creates its new members and inserts their orders (and guests'),
+the stamp rule's notes of them and the members' stamp cards ahead, one statement a table;
+each event takes its own rows and leaves what it would have left alone: repeated customers
+and orders, known members, a first order that fills a card and a failing event included.
 """
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from shopify_loyalty.inbox.models import DONE, FAILED
 from shopify_loyalty.inbox.worker import InboxWorker, Result
+from shopify_loyalty.programs.config import save
 from shopify_loyalty.services import Services
+from shopify_loyalty.shops.models import Shop
+from shopify_loyalty.stamps.rules import StampConfig
 from shopify_loyalty.standin.webhook_sender import WebhookSender
 from tests.engine.conftest import deliver_all
 from tests.engine.test_batched_apply import (
@@ -57,7 +60,8 @@ def test_new_members_and_guests_orders_in_a_batch_are_inserted_with_one_statemen
     assert statuses(services, event_ids(services, shop)) == [DONE] * 5
     assert len([s for s in sent if s.startswith("INSERT INTO customers")]) == 1
     assert len([s for s in sent if s.startswith("INSERT INTO orders")]) == 1
-    assert len([s for s in sent if s.startswith("INSERT INTO stamp_orders")]) == 1
+    for table in ("stamp_orders", "stamp_entries", "stamp_cards"):
+        assert len([s for s in sent if s.startswith(f"INSERT INTO {table} ")]) == 1
     assert ledger(services) == [
         (6_150_000_000_001 + n, 7_150_000_000_001 + n, 10) for n in range(4)
     ]
@@ -68,6 +72,15 @@ def test_new_members_and_guests_orders_in_a_batch_are_inserted_with_one_statemen
     # The stamp rule's notes of each member's order; none of the guest's.
     assert count(services, "SELECT count(*) FROM stamp_orders WHERE paid_at IS NOT NULL") == 4
     assert count(services, "SELECT count(*) FROM stamp_orders") == 4
+    # Each card holds what its entries add up to.
+    with services.db.sessions() as session:
+        cards = session.execute(
+            text(
+                "SELECT c.collected, sum(e.stamps) FROM stamp_cards AS c"
+                " JOIN stamp_entries AS e ON e.customer_id = c.customer_id GROUP BY c.id"
+            )
+        ).all()
+    assert len(cards) == 4 and all(collected == stamps for collected, stamps in cards)
 
 
 # Nora orders twice, Otto's order comes twice, Pia is a member already whose email changed,
@@ -117,6 +130,28 @@ def test_repeated_customers_and_orders_in_a_batch_are_credited_once_as_one_at_a_
     pia = next(row for row in batched["customers"] if row[0] == PIA)
     assert pia[1] == f"{PIA}@example.com"
     assert len(batched["customers"]) == 4 and len(batched["orders"]) == 6
+
+
+def cards_of_three(services: Services, shop: str) -> None:
+    """Cards of three stamps: a new member's first order fills the first (two stamps on
+    joining)."""
+    with services.db.transaction() as session:
+        shop_row = session.scalars(select(Shop).where(Shop.domain == shop)).one()
+        save(session, shop_row, StampConfig, {"card_size": 3, "head_start": 2})
+
+
+@pytest.mark.usefixtures("worker_held")
+def test_new_members_whose_first_order_fills_a_card_get_it_completed_as_one_at_a_time(
+    install: Callable[[str], None], sender: WebhookSender, services: Services
+) -> None:
+    orders = [paid(7_180_000_000_001 + n, 6_180_000_000_001 + n, "20.00") for n in range(3)]
+
+    one, batched = apply_both_ways(install, sender, services, orders, cards_of_three)
+
+    assert batched == one
+    # Each card: number 2 now with its head start, the first completed and its code issued.
+    assert [row[1:] for row in batched["stamp_cards"]] == [(2, 2, 1)] * 3
+    assert len(batched["issued_codes"]) == 3
 
 
 @pytest.mark.usefixtures("worker_held")
