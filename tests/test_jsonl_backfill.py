@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from psycopg.errors import DataError
 from sqlalchemy import delete, select
 
 from shopify_loyalty.cli import main
@@ -142,3 +143,78 @@ def test_a_refused_line_stops_the_import_after_the_batches_before_it_and_a_rerun
     with pytest.raises(InvalidInput, match="line 6: id:"):
         backfill_from_jsonl(services, shop, path, batch_lines=2)
     assert stored() == [9_100_000, 9_100_001, 9_100_002, 9_100_003]
+
+
+def past_order(number: int, customer: int | None, subtotal: str = "10.00") -> dict:
+    payload = sample(
+        "orders/paid",
+        id=9_200_000 + number,
+        name=f"#C{number}",
+        subtotal_price=subtotal,
+        total_price=subtotal,
+    )
+    payload.pop("current_subtotal_price_set", None)
+    payload.pop("subtotal_price_set", None)
+    payload.pop("total_price_set", None)
+    if customer is None:
+        payload.pop("customer", None)
+    else:
+        payload["customer"] = {"id": 7_400_000 + customer, "email": f"c{customer}@example.com"}
+    return payload
+
+
+def test_orders_of_many_customers_each_get_their_customer_and_points_once(
+    shop: str, services: Services, tmp_path: Path
+) -> None:
+    # Customers with odd and even ids, some again in later batches, an order without one.
+    customers = [1, 2, 3, 4, 1, 2, 5, None, 3, 6, 4, 5]
+    orders = [past_order(n, customer) for n, customer in enumerate(customers)]
+    path = write_lines(tmp_path / "orders.jsonl", orders)
+
+    result = backfill_from_jsonl(services, shop, path, credit_points=True, batch_lines=4)
+
+    assert (result.orders, result.customers, result.points_rows) == (12, 6, 11)
+    with services.db.sessions() as session:
+        by_id: dict[int | None, int | None] = {
+            c.id: c.shopify_customer_id for c in session.scalars(select(Customer))
+        }
+        stored = [
+            (o.shopify_order_id, by_id.get(o.customer_id))
+            for o in session.scalars(select(Order).order_by(Order.shopify_order_id))
+        ]
+        credits = [
+            (e.shopify_order_id, by_id[e.customer_id], e.points)
+            for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.shopify_order_id))
+        ]
+        run = session.scalars(select(BackfillRun)).one()
+        assert (run.records_done, run.orders, run.customers) == (12, 12, 6)
+    expected = [
+        (9_200_000 + n, None if c is None else 7_400_000 + c) for n, c in enumerate(customers)
+    ]
+    assert stored == expected
+    assert credits == [(n, customer, 10) for n, customer in expected if customer is not None]
+
+
+def test_a_batch_the_database_refuses_adds_none_of_its_orders_and_keeps_the_checkpoint(
+    shop: str, services: Services, tmp_path: Path
+) -> None:
+    if services.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores any integer in an integer column")
+    # The second batch's customers are moved side by side; one of them earns more points
+    # than the ledger's integer column holds.
+    orders = [past_order(n, n) for n in range(4)]
+    orders += [past_order(4, 4), past_order(5, 5, subtotal="5000000000.00"), past_order(6, 6)]
+    path = write_lines(tmp_path / "orders.jsonl", orders)
+
+    with pytest.raises(DataError):
+        backfill_from_jsonl(services, shop, path, credit_points=True, batch_lines=4)
+
+    with services.db.sessions() as session:
+        stored = session.scalars(select(Order.shopify_order_id)).all()
+        known = session.scalars(select(Customer.shopify_customer_id)).all()
+        points = session.scalars(select(LedgerEntry.idempotency_key)).all()
+        run = session.scalars(select(BackfillRun)).one()
+        assert (run.records_done, run.orders, run.customers) == (4, 4, 4)
+    assert sorted(stored) == [9_200_000 + n for n in range(4)]
+    assert sorted(known) == [7_400_000 + n for n in range(4)]
+    assert sorted(points) == [f"order:{9_200_000 + n}:earn" for n in range(4)]
