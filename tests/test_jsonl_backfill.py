@@ -218,3 +218,32 @@ def test_a_batch_the_database_refuses_adds_none_of_its_orders_and_keeps_the_chec
     assert sorted(stored) == [9_200_000 + n for n in range(4)]
     assert sorted(known) == [7_400_000 + n for n in range(4)]
     assert sorted(points) == [f"order:{9_200_000 + n}:earn" for n in range(4)]
+
+
+def test_an_order_that_comes_twice_with_two_customers_is_stored_once_with_the_first(
+    shop: str, services: Services, tmp_path: Path
+) -> None:
+    # Customers 1 and 2 would be moved side by side; the order they share keeps the batch
+    # on one connection, where the first line wins as for any order that comes again.
+    orders = [past_order(0, 1), past_order(1, 2), past_order(0, 2), past_order(2, 1)]
+    path = write_lines(tmp_path / "orders.jsonl", orders)
+
+    result = backfill_from_jsonl(services, shop, path, credit_points=True)
+
+    assert (result.orders, result.customers, result.points_rows) == (3, 2, 3)
+    with services.db.sessions() as session:
+        by_id = {c.id: c.shopify_customer_id for c in session.scalars(select(Customer))}
+        stored = [
+            (o.shopify_order_id, by_id[o.customer_id] if o.customer_id else None)
+            for o in session.scalars(select(Order).order_by(Order.shopify_order_id))
+        ]
+        credits = [
+            (e.idempotency_key, by_id[e.customer_id])
+            for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.idempotency_key))
+        ]
+    assert stored == [(9_200_000, 7_400_001), (9_200_001, 7_400_002), (9_200_002, 7_400_001)]
+    assert credits == [
+        ("order:9200000:earn", 7_400_001),
+        ("order:9200001:earn", 7_400_002),
+        ("order:9200002:earn", 7_400_001),
+    ]

@@ -224,14 +224,22 @@ def _commit_batch(
 
 
 def _split(rows: list[tuple[Any, ...]], parts: int) -> list[list[tuple[Any, ...]]]:
-    """The rows in ``parts`` parts that share no customer (orders without one in the first),
-    so that no part waits for another's uncommitted customers, orders or points."""
+    """The rows in ``parts`` parts that share no customer (orders without one in the first)
+    and no order, or in one part if an order comes twice with customers of two parts.
+
+    A part inserting a customer, order or points row that another part has inserted waits
+    for that part's commit, which waits for every part to be moved: they must not meet.
+    """
     if parts == 1:
         return [rows]
     split: list[list[tuple[Any, ...]]] = [[] for _ in range(parts)]
+    part_of_order: dict[int, int] = {}
     for row in rows:
-        customer_id = row[1]
-        split[0 if customer_id is None else customer_id % parts].append(row)
+        order_id, customer_id = row[0], row[1]
+        part = 0 if customer_id is None else customer_id % parts
+        if part_of_order.setdefault(order_id, part) != part:
+            return [rows]
+        split[part].append(row)
     return [part for part in split if part] or [[]]
 
 
