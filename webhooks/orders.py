@@ -35,7 +35,7 @@ from shopify_loyalty.orders.records import (
 )
 from shopify_loyalty.paid_membership.perks import best_points_multiplier
 from shopify_loyalty.points.earning import credit_order, take_back_cancellation, take_back_refund
-from shopify_loyalty.points.locks import serialize_order_events
+from shopify_loyalty.points.locks import lock_customer_id, serialize_order_events
 from shopify_loyalty.points.order_facts import (
     CancelledOrder,
     look_up_refunds,
@@ -223,6 +223,10 @@ def refund_created(ctx: WebhookContext) -> None:
     )
     refund = recorded_refund(ctx.session, ctx.shop, refund_id)
     order = find_order(ctx.session, ctx.shop, order_id)
+    if order is not None and order.customer_id is not None:
+        # The customer before their stamp card, in the order a batch of their paid orders
+        # takes the two: the other way round, the two transactions can deadlock.
+        lock_customer_id(ctx.session, ctx.shop.id, order.customer_id)
     paid_membership.give_back_from_refund(ctx)
     # The order's stamp is taken back with its points (kept for a paid event still to come).
     take_back_stamp(ctx.session, ctx.shop, order_id, refund=refunded_items(payload))

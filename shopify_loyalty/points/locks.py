@@ -28,9 +28,14 @@ def lock_customer(session: Session, customer: Customer) -> None:
     expiry) takes this lock before reading the balance, so two of them can never both spend
     the same points.
     """
+    lock_customer_id(session, customer.shop_id, customer.id)
+
+
+def lock_customer_id(session: Session, shop_id: int, customer_id: int) -> None:
+    """:func:`lock_customer` for a customer known by id."""
     session.execute(
         select(Customer.id)
-        .where(Customer.id == customer.id, Customer.shop_id == customer.shop_id)
+        .where(Customer.id == customer_id, Customer.shop_id == shop_id)
         .with_for_update()
     )
 
