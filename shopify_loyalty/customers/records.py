@@ -66,6 +66,9 @@ def create_customers_ahead(
     their own event refreshes them, so the events before it see them as they were; a new
     one is seen by none of those, which only ever look customers up by their own rows."""
     now = utcnow()
+    # In one order for every batch: two batches that create the same new customers wait for
+    # each other's first instead of deadlocking.
+    customers = sorted(customers, key=lambda item: (item[0].id, item[1].shopify_customer_id))
     rows = [
         Customer(
             shop_id=shop.id,
