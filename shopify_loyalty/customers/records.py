@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
+from shopify_loyalty.rows_ahead import insert_ahead, take_ahead
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
 from shopify_loyalty.unique_rows import (
-    insert_all_unless_present,
     insert_unless_present,
     stored_columns,
     stored_object,
@@ -80,23 +80,21 @@ def create_customers_ahead(
         )
         for shop, details in customers
     ]
-    given = {id(row): details for row, (_, details) in zip(rows, customers, strict=True)}
-    ahead = transaction_memo(session, CREATED_AHEAD_MEMO)
-    created = {}
-    for customer in insert_all_unless_present(session, rows):
-        key = (customer.shop_id, customer.shopify_customer_id)
-        ahead[key] = (customer, given[id(customer)])
-        created[key] = customer
-    return created
+    return insert_ahead(
+        session,
+        CREATED_AHEAD_MEMO,
+        rows,
+        [details for _, details in customers],
+        key=lambda row: (row.shop_id, row.shopify_customer_id),
+    )
 
 
 def record_customer(session: Session, shop: Shop, details: CustomerDetails) -> Customer:
     """Create the customer or refresh its details; a redacted customer stays redacted."""
-    ahead = transaction_memo(session, CREATED_AHEAD_MEMO).pop(
-        (shop.id, details.shopify_customer_id), None
+    created: Customer | None = take_ahead(
+        session, CREATED_AHEAD_MEMO, (shop.id, details.shopify_customer_id), details
     )
-    if ahead is not None and ahead[1] == details:
-        created: Customer = ahead[0]
+    if created is not None:
         transaction_memo(session, CREATED_MEMO)[created.id] = True
         return created
     if session.get_bind().dialect.name == "postgresql":

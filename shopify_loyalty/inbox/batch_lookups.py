@@ -25,12 +25,7 @@ from webhooks.orders import look_up_paid_orders, record_paid_orders_ahead
 def look_up_for_batch(session: Session, events: Iterable[tuple[str, Shop | None, Any]]) -> None:
     """Read ahead for the batch's events (each its topic, shop and parsed payload), after
     their orders are locked so that no refund can still come in between."""
-    paid = [
-        (shop, payload)
-        for topic, shop, payload in events
-        if topic == BATCHED_TOPIC and shop is not None and isinstance(payload, dict)
-    ]
-    if paid:
+    if paid := _paid_orders(events):
         look_up_paid_orders(session, paid)
 
 
@@ -39,10 +34,16 @@ def record_ahead_for_batch(
 ) -> None:
     """Store ahead what the batch's events (each its topic, shop and parsed payload) store
     first; given only the events that will be handed to their handlers, after the lookups."""
-    paid = [
+    if paid := _paid_orders(events):
+        record_paid_orders_ahead(session, paid)
+
+
+def _paid_orders(
+    events: Iterable[tuple[str, Shop | None, Any]],
+) -> list[tuple[Shop, dict[str, Any]]]:
+    """The shop and payload of each of the events that is a readable paid order."""
+    return [
         (shop, payload)
         for topic, shop, payload in events
         if topic == BATCHED_TOPIC and shop is not None and isinstance(payload, dict)
     ]
-    if paid:
-        record_paid_orders_ahead(session, paid)

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.customers.records import created_in_this_transaction
 from shopify_loyalty.orders.models import Order, Refund
+from shopify_loyalty.rows_ahead import insert_ahead, take_ahead
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
-from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
+from shopify_loyalty.unique_rows import insert_unless_present
 
 # What a transaction has read of orders (``find_order``) and of their refunds
 # (``points.order_facts.order_refunds``, read ahead for the paid orders of a batch; kept
@@ -110,24 +111,21 @@ def insert_paid_orders_ahead(
         row = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
         _fill(row, paid)
         rows.append(row)
-    given = {id(row): paid for row, (_, paid) in zip(rows, orders, strict=True)}
-    ahead = transaction_memo(session, INSERTED_AHEAD_MEMO)
-    inserted = {}
-    for order in insert_all_unless_present(session, rows):
-        key = (order.shop_id, order.shopify_order_id)
-        ahead[key] = (order, given[id(order)])
-        inserted[key] = order
-    return inserted
+    return insert_ahead(
+        session,
+        INSERTED_AHEAD_MEMO,
+        rows,
+        [paid for _, paid in orders],
+        key=lambda row: (row.shop_id, row.shopify_order_id),
+    )
 
 
 def record_paid_order(session: Session, shop: Shop, paid: PaidOrder) -> Order:
     """The order row, created on its first paid delivery; later copies change nothing."""
-    ahead = transaction_memo(session, INSERTED_AHEAD_MEMO).pop(
-        (shop.id, paid.shopify_order_id), None
+    inserted: Order | None = take_ahead(
+        session, INSERTED_AHEAD_MEMO, (shop.id, paid.shopify_order_id), paid
     )
-    if ahead is not None and ahead[1] == paid:
-        inserted: Order | None = ahead[0]
-    else:
+    if inserted is None:
         # Usually the first event about the order: inserting first saves a lookup.
         new = Order(shop_id=shop.id, shopify_order_id=paid.shopify_order_id)
         _fill(new, paid)

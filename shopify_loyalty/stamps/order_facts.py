@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from shopify_loyalty.customers.models import Customer
 from shopify_loyalty.db import utcnow
 from shopify_loyalty.orders.models import Order
+from shopify_loyalty.rows_ahead import insert_ahead, take_ahead
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.lines import OrderLine, RefundedItems
 from shopify_loyalty.stamps.models import StampOrder
 from shopify_loyalty.stamps.rules import OrderFacts, StampConfig
-from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
-from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
+from shopify_loyalty.transaction_memo import lasts_the_transaction
+from shopify_loyalty.unique_rows import insert_unless_present
 
 # Rows inserted ahead for the paid orders of a batch, by (shop id, Shopify order id): each
 # with what it was noted from, until the order's stamp takes it.
@@ -60,17 +61,16 @@ def record_paid_ahead(
         row = StampOrder(shop_id=shop.id, shopify_order_id=order.shopify_order_id)
         _note_paid(row, config, order, customer, lines)
         rows.append(row)
-    given = {
-        id(row): _noted_from(config, order, customer, lines)
-        for row, (_, config, order, customer, lines) in zip(rows, orders, strict=True)
-    }
-    ahead = transaction_memo(session, PAID_AHEAD_MEMO)
-    inserted = {}
-    for row in insert_all_unless_present(session, rows):
-        key = (row.shop_id, row.shopify_order_id)
-        ahead[key] = (row, given[id(row)])
-        inserted[key] = row
-    return inserted
+    return insert_ahead(
+        session,
+        PAID_AHEAD_MEMO,
+        rows,
+        [
+            _noted_from(config, order, customer, lines)
+            for _, config, order, customer, lines in orders
+        ],
+        key=lambda row: (row.shop_id, row.shopify_order_id),
+    )
 
 
 def _noted_from(
@@ -94,9 +94,13 @@ def record_paid(
     transaction's until it commits). A row that is there already, made by a refund or a
     cancellation that came first or by an earlier delivery, is locked and filled in.
     """
-    ahead = transaction_memo(session, PAID_AHEAD_MEMO).pop((shop.id, order.shopify_order_id), None)
-    if ahead is not None and ahead[1] == _noted_from(config, order, customer, lines):
-        noted: StampOrder = ahead[0]
+    noted: StampOrder | None = take_ahead(
+        session,
+        PAID_AHEAD_MEMO,
+        (shop.id, order.shopify_order_id),
+        _noted_from(config, order, customer, lines),
+    )
+    if noted is not None:
         return noted
     new = StampOrder(shop_id=shop.id, shopify_order_id=order.shopify_order_id)
     _note_paid(new, config, order, customer, lines)
