@@ -33,16 +33,23 @@ def insert_ahead(
     ``memo`` under its ``key`` with its ``made_from`` (the same position); the rows
     inserted, by key."""
     given = {id(row): facts for row, facts in zip(rows, made_from, strict=True)}
-    ahead = transaction_memo(session, memo)
     inserted: dict[K, M] = {}
     for row in insert_all_unless_present(session, rows):
-        ahead[key(row)] = (row, given[id(row)])
+        keep_ahead(session, memo, key(row), row, given[id(row)])
         inserted[key(row)] = row
     return inserted
 
 
+def keep_ahead(
+    session: Session, memo: str, key: Hashable, written: object, made_from: object
+) -> None:
+    """Keep what was written ahead (a row, or several together) in ``memo`` under ``key``,
+    for :func:`take_ahead` to hand out to the event that would write it from ``made_from``."""
+    transaction_memo(session, memo)[key] = (written, made_from)
+
+
 def take_ahead(session: Session, memo: str, key: Hashable, made_from: object) -> Any | None:
-    """The row written ahead under ``key`` if it was made from ``made_from``, else None;
+    """What was written ahead under ``key`` if it was made from ``made_from``, else None;
     either way it is no longer handed out."""
     found = transaction_memo(session, memo).pop(key, None)
     if found is None or found[1] != made_from:

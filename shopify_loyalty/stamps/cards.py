@@ -37,6 +37,7 @@ from shopify_loyalty.orders.models import Order
 from shopify_loyalty.privacy.requests import register_customer_data
 from shopify_loyalty.programs.config import load
 from shopify_loyalty.rewards.issuing import issue_reward_code
+from shopify_loyalty.rows_ahead import keep_ahead, take_ahead
 from shopify_loyalty.shops.models import Shop
 from shopify_loyalty.stamps.lines import OrderLine, RefundedItems
 from shopify_loyalty.stamps.models import (
@@ -57,7 +58,7 @@ from shopify_loyalty.stamps.order_facts import (
     record_refund,
 )
 from shopify_loyalty.stamps.rules import StampConfig, order_qualifies, reward_spec_of
-from shopify_loyalty.transaction_memo import lasts_the_transaction, transaction_memo
+from shopify_loyalty.transaction_memo import lasts_the_transaction
 from shopify_loyalty.unique_rows import insert_all_unless_present, insert_unless_present
 
 STAMP_CARD_SOURCE = "stamp_card"
@@ -160,9 +161,9 @@ def stamp_order(
     if not config.enabled:
         return None
     qualifies = order_qualifies(facts_of(facts))
-    ahead = transaction_memo(session, JOINED_AHEAD_MEMO).pop(customer.id, None)
-    if ahead is not None and ahead[3] == (config, order, qualifies):
-        card, entry, written = ahead[0], ahead[1], ahead[2]
+    ahead = take_ahead(session, JOINED_AHEAD_MEMO, customer.id, (config, order, qualifies))
+    if ahead is not None:
+        card, entry, written = ahead
         if written:
             mark_metafields_stale(session, shop, customer)
     elif created_in_this_transaction(session, customer):
@@ -207,17 +208,24 @@ def join_with_first_orders_ahead(
             session, [entry for *_, wanted in joining for entry in wanted]
         )
     }
-    cards = []
-    for shop, _, customer, _, _, wanted in joining:
-        written = [entry for entry in wanted if id(entry) in stored]
-        cards.append(_new_card(shop, customer, written, now))
+    written = [[entry for entry in wanted if id(entry) in stored] for *_, wanted in joining]
+    cards = [
+        _new_card(shop, customer, entries, now)
+        for (shop, _, customer, *_), entries in zip(joining, written, strict=True)
+    ]
     if len(insert_all_unless_present(session, cards)) != len(cards):
         raise RuntimeError("a member created in this transaction had a stamp card already")
-    ahead = transaction_memo(session, JOINED_AHEAD_MEMO)
-    for card, (_, config, customer, order, qualifies, wanted) in zip(cards, joining, strict=True):
-        written = [entry for entry in wanted if id(entry) in stored]
-        stamp = next((entry for entry in written if entry.kind == ORDER), None)
-        ahead[customer.id] = (card, stamp, bool(written), (config, order, qualifies))
+    for card, entries, (_, config, customer, order, qualifies, _) in zip(
+        cards, written, joining, strict=True
+    ):
+        stamp = next((entry for entry in entries if entry.kind == ORDER), None)
+        keep_ahead(
+            session,
+            JOINED_AHEAD_MEMO,
+            customer.id,
+            (card, stamp, bool(entries)),
+            (config, order, qualifies),
+        )
 
 
 def _first_entries(
