@@ -304,8 +304,7 @@ def candidate_codes(shop: Shop, customer: Customer) -> Iterator[str]:
     """The codes a member's code is chosen from, in turn: the same for the same member on
     every call, different from one member to the next (up to six letters of the first
     name, then characters derived from the shop, the Shopify id and the attempt)."""
-    letters = _name_letters(customer.first_name if customer.redacted_at is None else None)
-    length = RANDOM_SUFFIX if letters else RANDOM_ONLY
+    letters, length = _code_shape(customer)
     for attempt in range(ATTEMPTS):
         seed = f"referral-code:{shop.id}:{customer.shopify_customer_id}:{attempt}"
         number = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
@@ -319,9 +318,15 @@ def candidate_codes(shop: Shop, customer: Customer) -> Iterator[str]:
 def new_code(customer: Customer) -> str:
     """A random code (a redacted member's replacement): eight random characters, or up to
     six letters of the first name and four random ones."""
-    letters = _name_letters(customer.first_name if customer.redacted_at is None else None)
-    length = RANDOM_SUFFIX if letters else RANDOM_ONLY
+    letters, length = _code_shape(customer)
     return letters + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def _code_shape(customer: Customer) -> tuple[str, int]:
+    """A member's code's letters (of the first name, none once redacted) and how many
+    characters follow them."""
+    letters = _name_letters(customer.first_name if customer.redacted_at is None else None)
+    return letters, RANDOM_SUFFIX if letters else RANDOM_ONLY
 
 
 def _name_letters(name: str | None) -> str:
